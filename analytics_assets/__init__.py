@@ -1,0 +1,1 @@
+"""analytics_assets: a Dagster code location turning application data into daily analytics."""

@@ -1,0 +1,125 @@
+"""The ``analytics-assets`` console command: start the local stack, run the emulator, seed the demo.
+
+``analytics-assets dev`` is the one command a developer needs: it starts (or reuses) the
+embedded BigQuery emulator, seeds the demo Django database the first time, and runs
+``dagster dev`` on this code location with the instance in ``dagster.yaml``; on exit it
+stops what it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import click
+
+from analytics_assets.settings import EMULATOR_PROJECT, PROJECT_ROOT, Settings, load_settings
+
+
+def _seed_demo_source(settings: Settings) -> None:
+    from analytics_assets.demo.history import ensure_demo_database
+    from analytics_assets.sources.django_orm import configure_django
+
+    if settings.django_settings_module != "analytics_assets.demo.settings":
+        return
+    configure_django(settings.django_settings_module)
+    click.echo("Checking the demo Django database (seeded on first use)…")
+    stats = ensure_demo_database()
+    if stats is not None:
+        click.echo(f"Seeded the demo history: {stats}")
+
+
+def _restore_default_signals() -> None:
+    # A child started from a non-interactive shell inherits "ignore SIGINT"; dagster dev
+    # maps SIGTERM onto its SIGINT handler, so it would then ignore both.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _run_dagster_dev(host: str, port: int, environ: dict[str, str]) -> int:
+    command = [
+        sys.executable, "-m", "dagster", "dev",
+        "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", host, "-p", str(port),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, env=environ, preexec_fn=_restore_default_signals
+    )
+
+    def forward(signum: int, _frame: object) -> None:
+        process.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        # Ctrl-C reached dagster dev too (same terminal); let it shut down cleanly.
+        return process.wait()
+
+
+@click.group()
+def main() -> None:
+    """analytics_assets: daily analytics from a Django app into BigQuery, with Dagster."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=3000, show_default=True, type=int)
+def dev(host: str, port: int) -> None:
+    """Start the embedded BigQuery, seed the demo source, and run `dagster dev`."""
+    from analytics_assets.warehouse.emulator import EmbeddedEmulator, emulator_url, is_healthy
+
+    settings = load_settings()
+    environ = dict(os.environ)
+    environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
+    owned_emulator = None
+    if settings.uses_embedded_emulator:
+        url = emulator_url(settings.emulator_port)
+        if is_healthy(url):
+            click.echo(f"Reusing the embedded BigQuery emulator at {url}")
+        else:
+            click.echo(f"Starting the embedded BigQuery emulator on {url} …")
+            owned_emulator = EmbeddedEmulator.start(
+                settings.emulator_data_dir, settings.emulator_port, EMULATOR_PROJECT, detached=False
+            )
+        environ["BIGQUERY_EMULATOR_URL"] = url
+    try:
+        _seed_demo_source(settings)
+        click.echo(f"Starting dagster dev on http://{host}:{port}")
+        code = _run_dagster_dev(host, port, environ)
+    finally:
+        if owned_emulator is not None:
+            click.echo("Stopping the embedded BigQuery emulator")
+            owned_emulator.stop()
+    sys.exit(code)
+
+
+@main.group()
+def emulator() -> None:
+    """The embedded BigQuery emulator (data kept in .local/bigquery)."""
+
+
+@emulator.command("start")
+def emulator_start() -> None:
+    """Start a detached emulator (reused by later runs) unless one already answers."""
+    from analytics_assets.warehouse.emulator import ensure_running
+
+    settings = load_settings()
+    url = ensure_running(settings.emulator_data_dir, settings.emulator_port, EMULATOR_PROJECT)
+    click.echo(url)
+
+
+@emulator.command("stop")
+def emulator_stop() -> None:
+    """Stop the detached emulator started by a run or by `emulator start`."""
+    from analytics_assets.warehouse.emulator import stop_detached
+
+    stopped = stop_detached(load_settings().emulator_data_dir)
+    click.echo("stopped" if stopped else "no detached emulator was running")
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Create and seed the demo Django database if it is empty."""
+    _seed_demo_source(load_settings())

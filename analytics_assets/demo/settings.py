@@ -1,0 +1,40 @@
+"""Django settings of the embedded demo project: the shop app on SQLite in ANALYTICS_LOCAL_DIR.
+
+Set ANALYTICS_DEMO_DATABASE_URL (e.g. ``postgres://user:pass@host:5432/demo``) to use another
+database instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dj_database_url
+
+from analytics_assets.settings import load_settings
+
+_settings = load_settings()
+
+# Demo only: this project serves no HTTP, signs nothing and holds only generated data.
+SECRET_KEY = "demo-only-not-secret-analytics-assets"
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "analytics_assets.demo.shop",
+]
+
+USE_TZ = True
+TIME_ZONE = _settings.timezone
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def _default_database() -> dict[str, Any]:
+    if _settings.demo_database_url:
+        return dict(dj_database_url.parse(_settings.demo_database_url))
+    path = _settings.demo_sqlite_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Wait for a concurrent writer (another run's step) instead of failing at once.
+    return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path), "OPTIONS": {"timeout": 30}}
+
+
+DATABASES = {"default": _default_database()}

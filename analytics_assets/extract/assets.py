@@ -1,0 +1,230 @@
+"""Extractor classes -> Dagster assets: a daily-partitioned extract asset and its delta view asset.
+
+The extract asset of a run covers one day or a contiguous range (single-run backfills):
+for each local day it calls ``extract(start, end)``, validates and stages the rows, and
+hands them to the BigQuery IO manager, which replaces exactly those days atomically.
+The delta view asset re-creates ``<table>_delta`` and reports the day's differences.
+"""
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+
+from analytics_assets.extract.extractor import Extractor, day_window, last_complete_day
+from analytics_assets.extract.rows import RowStager, RowValidationError, StagedRows
+from analytics_assets.extract.schema import TableSpec
+from analytics_assets.extract.views import delta_view_sql
+from analytics_assets.warehouse.resource import BigQueryWarehouse
+
+EXTRACT_GROUP = "extractors"
+DELTA_GROUP = "delta_views"
+IO_MANAGER_KEY = "bigquery_io_manager"
+#: Extractors whose source is plain Python need no resource.
+PLAIN_PYTHON_SOURCE = "python"
+
+
+class ExtractorFailedError(RuntimeError):
+    """An extractor's own code raised while reading its source."""
+
+
+class IncompleteDayError(RuntimeError):
+    """A partition whose local day has not ended yet was asked for."""
+
+
+def column_schema(spec: TableSpec) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                name=c.name,
+                type=c.bigquery_type,
+                description=c.options.description,
+                constraints=dg.TableColumnConstraints(nullable=c.nullable),
+                tags={"differentiated": ""} if c.differentiate else None,
+            )
+            for c in spec.columns
+        ]
+    )
+
+
+def _days_of(context: dg.AssetExecutionContext) -> list[dt.date]:
+    return [dt.date.fromisoformat(key) for key in context.partition_keys]
+
+
+def _refuse_incomplete_days(days: Sequence[dt.date], tz: ZoneInfo) -> None:
+    last = last_complete_day(dt.datetime.now(dt.UTC), tz)
+    unfinished = [d for d in days if d > last]
+    if unfinished:
+        raise IncompleteDayError(
+            f"day {unfinished[0]} has not ended yet in {tz.key}; the last complete day is {last}"
+        )
+
+
+def _extractor_resources(
+    extractor_cls: type[Extractor], context: dg.AssetExecutionContext
+) -> dict[str, Any]:
+    if extractor_cls.source == PLAIN_PYTHON_SOURCE:
+        return {}
+    return {extractor_cls.source: getattr(context.resources, extractor_cls.source)}
+
+
+def stage_days(
+    extractor: Extractor[Any], days: Sequence[dt.date], tz: ZoneInfo, path: Path, log: Any = None
+) -> StagedRows:
+    """Run ``extractor`` for each day and stage its validated rows in the parquet file ``path``."""
+    spec = type(extractor).table
+    name = spec.name
+    with RowStager(spec, type(extractor).row_type, name, path) as stager:
+        for day in days:
+            window = day_window(day, tz)
+            try:
+                count = stager.add_day(day, window, extractor.extract(*window))
+            except RowValidationError:
+                raise
+            except Exception as error:
+                raise _extractor_failure(name, day, window, error) from error
+            if log is not None:
+                log.info(
+                    f"{name} {day} [{window[0].isoformat()}, {window[1].isoformat()}): {count} rows"
+                )
+    return stager.staged
+
+
+def _extractor_failure(
+    name: str, day: dt.date, window: tuple[dt.datetime, dt.datetime], error: Exception
+) -> ExtractorFailedError:
+    return ExtractorFailedError(
+        f"extractor {name!r} failed on day {day} (window {window[0].isoformat()} to "
+        f"{window[1].isoformat()}): {type(error).__name__}: {error}"
+    )
+
+
+def build_extract_asset(
+    extractor_cls: type[Extractor[Any]],
+    partitions_def: dg.TimeWindowPartitionsDefinition,
+    table_prefix: str,
+) -> dg.AssetsDefinition:
+    spec = extractor_cls.table
+    tz = ZoneInfo(partitions_def.timezone)
+    resource_keys = set() if extractor_cls.source == PLAIN_PYTHON_SOURCE else {extractor_cls.source}
+
+    @dg.asset(
+        name=spec.name,
+        partitions_def=partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        io_manager_key=IO_MANAGER_KEY,
+        required_resource_keys=resource_keys,
+        kinds={"bigquery", extractor_cls.source},
+        owners=list(extractor_cls.owners),
+        group_name=EXTRACT_GROUP,
+        description=spec.description or None,
+        tags={"extractor_kind": spec.kind.value},
+        metadata={
+            "dagster/column_schema": column_schema(spec),
+            "dagster/table_name": f"{table_prefix}.{spec.name}",
+            "extractor": f"{extractor_cls.__module__}.{extractor_cls.__qualname__}",
+            "partition_expr": "date",
+        },
+    )
+    def extract_asset(context: dg.AssetExecutionContext) -> StagedRows:
+        days = _days_of(context)
+        _refuse_incomplete_days(days, tz)
+        extractor = extractor_cls(resources=_extractor_resources(extractor_cls, context))
+        descriptor, name = tempfile.mkstemp(prefix=f"{spec.name}-", suffix=".parquet")
+        os.close(descriptor)
+        path = Path(name)
+        try:
+            staged = stage_days(extractor, days, tz, path, context.log)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        for day, count in staged.rows_per_day.items():
+            context.add_asset_metadata({"dagster/row_count": count}, partition_key=day.isoformat())
+        return staged
+
+    return extract_asset
+
+
+def _metadata_number(value: Any) -> dg.MetadataValue | None:
+    if value is None or value != value:  # NULL or NaN
+        return None
+    if isinstance(value, int | bool):
+        return dg.MetadataValue.int(int(value))
+    if isinstance(value, Decimal | float):
+        return dg.MetadataValue.float(float(value))
+    return None
+
+
+def build_delta_view_asset(
+    spec: TableSpec,
+    partitions_def: dg.TimeWindowPartitionsDefinition,
+    table_prefix: str,
+) -> dg.AssetsDefinition:
+    view_name = spec.delta_view_name
+    differentiated = [c.name for c in spec.differentiated]
+
+    @dg.asset(
+        name=view_name,
+        deps=[spec.name],
+        partitions_def=partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        kinds={"bigquery"},
+        group_name=DELTA_GROUP,
+        description=(
+            f"Day-over-day differences of {', '.join(differentiated)} in {spec.name}: "
+            "value minus the previous calendar day's; the raw value on the first day and "
+            "after a gap; NULL when either value is NULL."
+        ),
+        metadata={
+            "dagster/column_schema": dg.TableSchema(
+                columns=[
+                    dg.TableColumn(c.name, c.bigquery_type)
+                    for c in spec.columns
+                    if c.name == "date" or c.differentiate
+                ]
+            ),
+            "dagster/table_name": f"{table_prefix}.{view_name}",
+        },
+    )
+    def delta_view_asset(
+        context: dg.AssetExecutionContext, warehouse: BigQueryWarehouse
+    ) -> dg.MaterializeResult:
+        sql = delta_view_sql(spec, warehouse.table_id(spec.name))
+        view_id = warehouse.table_id(view_name)
+        warehouse.run_query(f"CREATE OR REPLACE VIEW `{view_id}` AS\n{sql}", view_name)
+        days = _days_of(context)
+        frame = warehouse.read_days(view_name, days)
+        for record in frame.to_dict("records"):
+            day = record["date"]
+            numbers = {name: _metadata_number(record[name]) for name in differentiated}
+            context.add_asset_metadata(
+                {name: value for name, value in numbers.items() if value is not None},
+                partition_key=day.isoformat(),
+            )
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/table_name": view_id,
+                "view_sql": dg.MetadataValue.md(f"```sql\n{sql}\n```"),
+            }
+        )
+
+    return delta_view_asset
+
+
+def build_extractor_assets(
+    extractors: Sequence[type[Extractor[Any]]],
+    partitions_def: dg.TimeWindowPartitionsDefinition,
+    table_prefix: str,
+) -> list[dg.AssetsDefinition]:
+    assets = []
+    for extractor_cls in extractors:
+        assets.append(build_extract_asset(extractor_cls, partitions_def, table_prefix))
+        if extractor_cls.table.differentiated:
+            assets.append(build_delta_view_asset(extractor_cls.table, partitions_def, table_prefix))
+    return assets

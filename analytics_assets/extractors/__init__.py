@@ -1,0 +1,1 @@
+"""This code location's extractors: one module each; every extractor class here becomes an asset."""

@@ -1,0 +1,14 @@
+"""The one daily partitioning every asset shares: local days from FIRST_DATE to yesterday."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from analytics_assets.settings import Settings
+
+
+def daily_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:
+    """Local days in TIMEZONE; the last partition is the last complete day (end_offset=0)."""
+    return dg.DailyPartitionsDefinition(
+        start_date=settings.first_date.isoformat(), timezone=settings.timezone
+    )

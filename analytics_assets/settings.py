@@ -1,0 +1,108 @@
+"""Typed settings of the code location, read from environment variables with local defaults.
+
+Nothing else in the package reads ``os.environ`` for configuration: every knob is named
+here, once, with its default. With no variable set at all, the location runs on the
+embedded BigQuery emulator and the demo Django source, both kept under ``.local/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+EMULATOR_PROJECT = "local-project"
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the location cannot use."""
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name, str(default))
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not an integer") from None
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, resolved once per process by :func:`load_settings`."""
+
+    first_date: dt.date
+    timezone: str
+    local_dir: Path
+    bigquery_project: str | None
+    bigquery_dataset: str
+    bigquery_location: str
+    bigquery_emulator_url: str | None
+    emulator_port: int
+    django_settings_module: str
+    demo_database_url: str | None
+    demo_scale: float
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def uses_embedded_emulator(self) -> bool:
+        """True when no real BigQuery project and no external emulator is configured."""
+        return self.bigquery_project is None and self.bigquery_emulator_url is None
+
+    @property
+    def emulator_data_dir(self) -> Path:
+        return self.local_dir / "bigquery"
+
+    @property
+    def demo_sqlite_path(self) -> Path:
+        return self.local_dir / "demo.sqlite3"
+
+
+def load_settings() -> Settings:
+    """Read the environment; raise :class:`SettingsError` naming the variable on bad values."""
+    raw_first_date = _env("ANALYTICS_FIRST_DATE", "2024-01-01")
+    try:
+        first_date = dt.date.fromisoformat(raw_first_date)
+    except ValueError:
+        raise SettingsError(
+            f"ANALYTICS_FIRST_DATE={raw_first_date!r} is not a date (expected YYYY-MM-DD)"
+        ) from None
+    timezone = _env("ANALYTICS_TIMEZONE", "Europe/Paris")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"ANALYTICS_TIMEZONE={timezone!r} is not an IANA time zone (e.g. Europe/Paris)"
+        ) from None
+    return Settings(
+        first_date=first_date,
+        timezone=timezone,
+        local_dir=Path(_env("ANALYTICS_LOCAL_DIR", str(PROJECT_ROOT / ".local"))),
+        bigquery_project=os.environ.get("BIGQUERY_PROJECT", "").strip() or None,
+        bigquery_dataset=_env("BIGQUERY_DATASET", "analytics"),
+        bigquery_location=_env("BIGQUERY_LOCATION", "EU"),
+        bigquery_emulator_url=os.environ.get("BIGQUERY_EMULATOR_URL", "").strip() or None,
+        emulator_port=_env_int("ANALYTICS_EMULATOR_PORT", 9050),
+        django_settings_module=_env("DJANGO_SETTINGS_MODULE", "analytics_assets.demo.settings"),
+        demo_database_url=os.environ.get("ANALYTICS_DEMO_DATABASE_URL", "").strip() or None,
+        demo_scale=_env_float("ANALYTICS_DEMO_SCALE", 1.0),
+    )

@@ -1,0 +1,1 @@
+"""Sources extractors read from: the Django ORM and HTTP APIs."""

@@ -1,0 +1,1 @@
+"""The BigQuery side: client, IO manager, embedded emulator."""

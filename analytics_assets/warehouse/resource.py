@@ -1,0 +1,130 @@
+"""The BigQuery warehouse resource: one client code path for real BigQuery and the emulator.
+
+Real BigQuery and the embedded emulator differ only in the endpoint and the credentials:
+with ``emulator_url`` (or ``embedded_emulator_dir``) the client talks anonymously to the
+local REST API, otherwise to Google with credentials from the environment
+(:mod:`analytics_assets.warehouse.credentials`). Everything else (DDL, loads, the day
+replace, views, reads) is the same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+from google.api_core.client_options import ClientOptions
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import bigquery
+from google.cloud.bigquery.table import RowIterator
+from pydantic import PrivateAttr
+
+from analytics_assets.extract.rows import StagedRows
+from analytics_assets.extract.schema import check_identifier
+from analytics_assets.warehouse.credentials import credentials_from_environment
+from analytics_assets.warehouse.day_replace import DayReplacer, days_predicate
+from analytics_assets.warehouse.tables import TableManager
+
+_LABEL_VALUE_MAX = 63
+
+
+def job_labels(asset_name: str) -> dict[str, str]:
+    """BigQuery job labels naming the asset (lowercase, at most 63 characters)."""
+    value = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in asset_name.lower())
+    return {"asset": value[:_LABEL_VALUE_MAX], "tool": "analytics-assets"}
+
+
+class BigQueryWarehouse(dg.ConfigurableResource):
+    """Where the analytics tables live: a BigQuery project and dataset (or the emulator)."""
+
+    project: str
+    dataset: str
+    location: str = "EU"
+    emulator_url: str | None = None
+    embedded_emulator_dir: str | None = None
+    embedded_emulator_port: int = 9050
+    maximum_bytes_billed: int | None = None
+
+    _client: bigquery.Client | None = PrivateAttr(default=None)
+
+    @property
+    def uses_emulator(self) -> bool:
+        return bool(self.emulator_url or self.embedded_emulator_dir)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        check_identifier(self.dataset, "BIGQUERY_DATASET")
+
+    def _endpoint(self) -> str | None:
+        if self.emulator_url:
+            return self.emulator_url
+        if self.embedded_emulator_dir:
+            from analytics_assets.warehouse.emulator import ensure_running
+
+            return ensure_running(
+                Path(self.embedded_emulator_dir), self.embedded_emulator_port, self.project
+            )
+        return None
+
+    def get_client(self) -> bigquery.Client:
+        if self._client is None:
+            endpoint = self._endpoint()
+            if endpoint:
+                self._client = bigquery.Client(
+                    project=self.project,
+                    location=self.location,
+                    credentials=AnonymousCredentials(),  # type: ignore[arg-type]
+                    client_options=ClientOptions(api_endpoint=endpoint),
+                )
+            else:
+                self._client = bigquery.Client(
+                    project=self.project,
+                    location=self.location,
+                    credentials=credentials_from_environment(),
+                )
+        return self._client
+
+    def tables(self) -> TableManager:
+        return TableManager(self.get_client(), self.project, self.dataset, self.location)
+
+    def table_id(self, table: str) -> str:
+        return f"{self.project}.{self.dataset}.{table}"
+
+    def query_config(self, asset_name: str) -> bigquery.QueryJobConfig:
+        return bigquery.QueryJobConfig(
+            labels=job_labels(asset_name), maximum_bytes_billed=self.maximum_bytes_billed
+        )
+
+    def run_query(self, sql: str, asset_name: str) -> RowIterator:
+        job = self.get_client().query(sql, job_config=self.query_config(asset_name))
+        return job.result()
+
+    def write_days(self, staged: StagedRows) -> str:
+        """Create what is missing, check the schema, and atomically replace the staged days."""
+        tables = self.tables()
+        tables.ensure_dataset()
+        tables.ensure_table(staged.spec)
+        DayReplacer(tables, self.query_config(staged.spec.name)).replace_days(staged)
+        return tables.table_id(staged.spec.name)
+
+    def read_days(
+        self, table: str, days: Sequence[Any] | None, columns: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Rows of ``table`` for ``days`` (all days if None), ordered by date, as pandas."""
+        selected = (
+            ", ".join(f"`{check_identifier(c, 'column')}`" for c in columns) if columns else "*"
+        )
+        where = f" WHERE {days_predicate(days)}" if days else ""
+        table_id = self.table_id(check_identifier(table, "table"))
+        sql = f"SELECT {selected} FROM `{table_id}`{where} ORDER BY `date`"
+        rows = self.run_query(sql, table)
+        return rows.to_dataframe(create_bqstorage_client=False)
+
+    def describe(self) -> Mapping[str, str]:
+        return {
+            "project": self.project,
+            "dataset": self.dataset,
+            "endpoint": self.emulator_url
+            or ("embedded emulator" if self.embedded_emulator_dir else "BigQuery"),
+        }

@@ -119,7 +119,7 @@ class BigQueryWarehouse(dg.ConfigurableResource):
         table_id = self.table_id(check_identifier(table, "table"))
         sql = f"SELECT {selected} FROM `{table_id}`{where} ORDER BY `date`"
         rows = self.run_query(sql, table)
-        return rows.to_dataframe(create_bqstorage_client=False)
+        return rows.to_arrow(create_bqstorage_client=False).to_pandas()
 
     def describe(self) -> Mapping[str, str]:
         return {

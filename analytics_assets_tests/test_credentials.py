@@ -1,0 +1,82 @@
+"""Real-BigQuery credentials come from environment variables, with errors naming the variable."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from google.oauth2 import service_account
+
+from analytics_assets.warehouse.credentials import CredentialsError, credentials_from_environment
+from analytics_assets.warehouse.resource import BigQueryWarehouse
+
+
+@pytest.fixture(scope="module")
+def key_json() -> str:
+    """A syntactically real service-account key (a fresh RSA key, valid for no project)."""
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return json.dumps(
+        {
+            "type": "service_account",
+            "project_id": "acme-analytics",
+            "private_key_id": "0123",
+            "private_key": pem,
+            "client_email": "loader@acme-analytics.iam.gserviceaccount.com",
+            "client_id": "1",
+            "token_uri": "https://oauth2.googleapis.com/token",
+        }
+    )
+
+
+def test_service_account_json_is_accepted_raw_or_base64(key_json):
+    for value in (key_json, base64.b64encode(key_json.encode()).decode()):
+        credentials = credentials_from_environment({"BIGQUERY_CREDENTIALS_JSON": value})
+        assert isinstance(credentials, service_account.Credentials)
+        assert credentials.service_account_email.startswith("loader@")
+
+
+def test_a_key_file_path_is_accepted(key_json, tmp_path):
+    path = tmp_path / "key.json"
+    path.write_text(key_json)
+    credentials = credentials_from_environment({"BIGQUERY_CREDENTIALS_FILE": str(path)})
+    assert isinstance(credentials, service_account.Credentials)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"BIGQUERY_CREDENTIALS_JSON": "not json at all"}, "BIGQUERY_CREDENTIALS_JSON is neither"),
+        ({"BIGQUERY_CREDENTIALS_JSON": "{oops"}, "BIGQUERY_CREDENTIALS_JSON is not valid JSON"),
+        ({"BIGQUERY_CREDENTIALS_JSON": '{"type": "user"}'}, "must hold a service-account key"),
+        ({"BIGQUERY_CREDENTIALS_FILE": "/nowhere/key.json"}, "'/nowhere/key.json': no such file"),
+        ({"GOOGLE_APPLICATION_CREDENTIALS": "/nowhere/adc.json"}, "GOOGLE_APPLICATION_CREDENTIALS"),
+    ],
+)
+def test_garbled_or_missing_credentials_name_the_variable(environ, message):
+    with pytest.raises(CredentialsError, match=message):
+        credentials_from_environment(environ)
+
+
+def test_a_truncated_key_never_echoes_the_secret(key_json):
+    broken = json.loads(key_json)
+    broken["private_key"] = broken["private_key"][:200]
+    with pytest.raises(CredentialsError) as raised:
+        credentials_from_environment({"BIGQUERY_CREDENTIALS_JSON": json.dumps(broken)})
+    assert "BIGQUERY_CREDENTIALS_JSON" in str(raised.value)
+    assert "PRIVATE KEY" not in str(raised.value)
+
+
+def test_the_production_client_is_the_same_resource_with_the_project_pinned(key_json, monkeypatch):
+    monkeypatch.setenv("BIGQUERY_CREDENTIALS_JSON", key_json)
+    client = BigQueryWarehouse(project="other-project", dataset="d").get_client()
+    assert client.project == "other-project"
+    assert isinstance(client._credentials, service_account.Credentials)
+    assert client._connection.API_BASE_URL == "https://bigquery.googleapis.com"

@@ -1,0 +1,107 @@
+"""The code location loads as users see it in the UI, and settings choose the warehouse."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+import pytest
+
+from analytics_assets.definitions import build_definitions
+from analytics_assets.extract import last_complete_day
+from analytics_assets.resources import warehouse_from_settings
+from analytics_assets.settings import SettingsError, load_settings
+from analytics_assets.warehouse.resource import BigQueryWarehouse
+
+EXTRACTS = {"user", "contract", "email"}
+DELTA_VIEWS = {"user_delta", "contract_delta"}
+
+
+@pytest.fixture
+def location_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("ANALYTICS_FIRST_DATE", "2024-01-01")
+    monkeypatch.setenv("ANALYTICS_TIMEZONE", "America/New_York")
+    monkeypatch.setenv("ANALYTICS_LOCAL_DIR", str(tmp_path))
+    for name in ("BIGQUERY_PROJECT", "BIGQUERY_EMULATOR_URL", "BIGQUERY_DATASET"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def _asset_graph(defs: dg.Definitions):
+    return defs.resolve_asset_graph()
+
+
+@pytest.mark.usefixtures("location_env")
+def test_every_extractor_is_an_asset_and_every_differentiated_one_has_a_delta_view():
+    graph = _asset_graph(build_definitions())
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert keys == EXTRACTS | DELTA_VIEWS
+    for view in DELTA_VIEWS:
+        parents = graph.get(dg.AssetKey(view)).parent_keys
+        assert parents == {dg.AssetKey(view.removesuffix("_delta"))}
+
+
+@pytest.mark.usefixtures("location_env")
+def test_partitions_are_local_days_from_first_date_to_the_last_complete_day():
+    graph = _asset_graph(build_definitions())
+    partitions = graph.get(dg.AssetKey("user")).partitions_def
+    assert isinstance(partitions, dg.DailyPartitionsDefinition)
+    assert partitions.timezone == "America/New_York"
+    keys = partitions.get_partition_keys()
+    assert keys[0] == "2024-01-01"
+    yesterday = last_complete_day(dt.datetime.now(dt.UTC), load_settings().tz)
+    assert keys[-1] == yesterday.isoformat()
+    for key in EXTRACTS | DELTA_VIEWS:
+        assert graph.get(dg.AssetKey(key)).partitions_def == partitions
+
+
+@pytest.mark.usefixtures("location_env")
+def test_every_asset_writes_a_backfill_range_in_one_run():
+    graph = _asset_graph(build_definitions())
+    for key in EXTRACTS | DELTA_VIEWS:
+        assert graph.get(dg.AssetKey(key)).backfill_policy == dg.BackfillPolicy.single_run()
+
+
+@pytest.mark.usefixtures("location_env")
+def test_definitions_load_without_connecting_to_bigquery():
+    defs = build_definitions()
+    dg.Definitions.validate_loadable(defs)
+    warehouse = (defs.resources or {})["warehouse"]
+    assert isinstance(warehouse, BigQueryWarehouse)
+    assert warehouse._client is None
+
+
+@pytest.mark.usefixtures("location_env")
+def test_the_local_default_is_the_embedded_emulator_in_the_local_folder(tmp_path):
+    warehouse = warehouse_from_settings(load_settings())
+    assert warehouse.embedded_emulator_dir == str(tmp_path / "bigquery")
+    assert warehouse.emulator_url is None
+    assert warehouse.dataset == "analytics"
+
+
+@pytest.mark.usefixtures("location_env")
+def test_setting_a_project_points_the_same_resource_at_real_bigquery(monkeypatch):
+    monkeypatch.setenv("BIGQUERY_PROJECT", "acme-analytics")
+    monkeypatch.setenv("BIGQUERY_DATASET", "shop_daily")
+    monkeypatch.setenv("BIGQUERY_LOCATION", "europe-west1")
+    warehouse = warehouse_from_settings(load_settings())
+    assert (warehouse.project, warehouse.dataset, warehouse.location) == (
+        "acme-analytics",
+        "shop_daily",
+        "europe-west1",
+    )
+    assert not warehouse.uses_emulator
+
+
+@pytest.mark.usefixtures("location_env")
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("ANALYTICS_FIRST_DATE", "01/02/2024", "ANALYTICS_FIRST_DATE='01/02/2024' is not a date"),
+        ("ANALYTICS_TIMEZONE", "Paris", "ANALYTICS_TIMEZONE='Paris' is not an IANA time zone"),
+        ("ANALYTICS_EMULATOR_PORT", "ninety", "ANALYTICS_EMULATOR_PORT='ninety' is not an integer"),
+    ],
+)
+def test_a_bad_setting_is_refused_naming_the_variable(monkeypatch, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=message):
+        load_settings()

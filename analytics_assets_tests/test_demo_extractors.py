@@ -1,0 +1,156 @@
+"""The demo extractors, run through Dagster on Django (SQLite), write exactly the expected rows.
+
+The data is placed by hand around the spring-forward day 2024-03-31 in Europe/Paris (23 h)
+with instants whose UTC day differs from their local day, so a window computed in UTC or
+with a 24 h day would give other numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import analytics_assets.extractors
+from analytics_assets.demo import SETTINGS_MODULE
+from analytics_assets.demo.shop.models import Contract, Customer, EmailMessage
+from analytics_assets.extract.discovery import find_extractors
+from analytics_assets.sources.django_orm import DjangoORM
+from analytics_assets_tests.materialize import (
+    assets_for,
+    day,
+    materialize_days,
+    partitions_from,
+    table_rows,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+UTC = dt.UTC
+PARTITIONS = partitions_from("2024-03-01")
+
+
+def paris(text: str) -> dt.datetime:
+    """An instant written as Paris wall time with its explicit offset, e.g. +02:00."""
+    moment = dt.datetime.fromisoformat(text)
+    assert moment.tzinfo is not None
+    return moment
+
+
+def _customer(name: str, joined: str, client_since: str | None = None) -> Customer:
+    return Customer.objects.create(
+        email=f"{name}@example.com",
+        full_name=name.title(),
+        date_joined=paris(joined),
+        client_since=paris(client_since) if client_since else None,
+    )
+
+
+@pytest.fixture
+def shop(db):
+    """Three customers, three contracts and three emails around the 2024-03-31 DST change."""
+    ada = _customer("ada", "2024-03-29T12:00:00+01:00", "2024-03-31T03:30:00+02:00")
+    _customer("bob", "2024-03-31T01:30:00+01:00")  # just before clocks jump from 2:00 to 3:00
+    cyd = _customer("cyd", "2024-04-01T00:30:00+02:00")  # local 1 April, still 31 March in UTC
+    for signed, value in [
+        ("2024-03-31T10:00:00+02:00", "100.00"),
+        ("2024-03-31T23:59:00+02:00", "50.50"),
+        ("2024-04-01T00:10:00+02:00", "10.00"),  # 31 March 22:10 UTC
+    ]:
+        Contract.objects.create(customer=ada, signed_at=paris(signed), value=Decimal(value))
+    for sent, kind, opened in [
+        ("2024-03-31T01:59:59+01:00", "welcome", True),
+        ("2024-03-31T03:00:00+02:00", "invoice", False),
+        ("2024-04-01T00:00:00+02:00", "newsletter", True),  # exactly the next local midnight
+    ]:
+        EmailMessage.objects.create(
+            customer=cyd,
+            to_address="cyd@example.com",
+            subject="private subject",
+            kind=kind,
+            sent_at=paris(sent),
+            opened=opened,
+            bounced=False,
+        )
+
+
+def _materialize_demo(warehouse, first: str, last: str | None = None):
+    return materialize_days(
+        assets_for(find_extractors(analytics_assets.extractors), warehouse, PARTITIONS),
+        warehouse,
+        first,
+        last,
+        django=DjangoORM(settings_module=SETTINGS_MODULE, seed_demo_if_empty=False),
+    )
+
+
+@pytest.mark.usefixtures("shop")
+def test_user_counts_and_deltas_follow_local_days_across_the_dst_change(warehouse):
+    _materialize_demo(warehouse, "2024-03-30", "2024-04-01")
+    assert table_rows(warehouse, "user") == [
+        {"date": day("2024-03-30"), "users": 1, "prospects": 1, "clients": 0},
+        {"date": day("2024-03-31"), "users": 2, "prospects": 1, "clients": 1},
+        {"date": day("2024-04-01"), "users": 3, "prospects": 2, "clients": 1},
+    ]
+    assert table_rows(warehouse, "user_delta") == [
+        {"date": day("2024-03-30"), "users": 1, "prospects": 1, "clients": 0},
+        {"date": day("2024-03-31"), "users": 1, "prospects": 0, "clients": 1},
+        {"date": day("2024-04-01"), "users": 1, "prospects": 1, "clients": 0},
+    ]
+
+
+@pytest.mark.usefixtures("shop")
+def test_contract_average_is_null_on_a_day_without_contracts_and_exact_otherwise(warehouse):
+    _materialize_demo(warehouse, "2024-03-30", "2024-04-01")
+    assert table_rows(warehouse, "contract") == [
+        {"date": day("2024-03-30"), "contracts": 0, "average_value": None},
+        {"date": day("2024-03-31"), "contracts": 2, "average_value": Decimal("75.25")},
+        {"date": day("2024-04-01"), "contracts": 3, "average_value": Decimal("10.00")},
+    ]
+    assert table_rows(warehouse, "contract_delta") == [
+        {"date": day("2024-03-30"), "contracts": 0},
+        {"date": day("2024-03-31"), "contracts": 2},
+        {"date": day("2024-04-01"), "contracts": 1},
+    ]
+
+
+@pytest.mark.usefixtures("shop")
+def test_emails_land_on_their_local_day_without_personal_data(warehouse, bq_client):
+    _materialize_demo(warehouse, "2024-03-31", "2024-04-01")
+    columns = [f.name for f in bq_client.get_table(warehouse.table_id("email")).schema]
+    assert columns == ["date", "timestamp", "kind", "opened", "bounced"]
+    assert table_rows(warehouse, "email") == [
+        {
+            "date": day("2024-03-31"),
+            "timestamp": dt.datetime(2024, 3, 31, 0, 59, 59, tzinfo=UTC),
+            "kind": "welcome",
+            "opened": True,
+            "bounced": False,
+        },
+        {
+            "date": day("2024-03-31"),
+            "timestamp": dt.datetime(2024, 3, 31, 1, 0, tzinfo=UTC),
+            "kind": "invoice",
+            "opened": False,
+            "bounced": False,
+        },
+        {
+            "date": day("2024-04-01"),
+            "timestamp": dt.datetime(2024, 3, 31, 22, 0, tzinfo=UTC),
+            "kind": "newsletter",
+            "opened": True,
+            "bounced": False,
+        },
+    ]
+
+
+@pytest.mark.usefixtures("shop")
+def test_rematerializing_a_day_after_the_source_changed_replaces_only_that_day(warehouse):
+    _materialize_demo(warehouse, "2024-03-30", "2024-04-01")
+    _customer("dan", "2024-03-31T20:00:00+02:00")
+    _materialize_demo(warehouse, "2024-03-31")
+    users = {row["date"]: row["users"] for row in table_rows(warehouse, "user")}
+    assert users == {day("2024-03-30"): 1, day("2024-03-31"): 3, day("2024-04-01"): 3}
+    deltas = {row["date"]: row["users"] for row in table_rows(warehouse, "user_delta")}
+    assert deltas == {day("2024-03-30"): 1, day("2024-03-31"): 2, day("2024-04-01"): 0}

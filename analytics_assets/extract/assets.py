@@ -9,6 +9,7 @@ The delta view asset re-creates ``<table>_delta`` and reports the day's differen
 import datetime as dt
 import os
 import tempfile
+import warnings
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -223,8 +224,13 @@ def build_extractor_assets(
     table_prefix: str,
 ) -> list[dg.AssetsDefinition]:
     assets = []
-    for extractor_cls in extractors:
-        assets.append(build_extract_asset(extractor_cls, partitions_def, table_prefix))
-        if extractor_cls.table.differentiated:
-            assets.append(build_delta_view_asset(extractor_cls.table, partitions_def, table_prefix))
+    with warnings.catch_warnings():
+        # BackfillPolicy is flagged beta on every asset; it is the point of this design
+        # (DESIGN.md), so the warning would only repeat once per asset in every log.
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        for extractor_cls in extractors:
+            assets.append(build_extract_asset(extractor_cls, partitions_def, table_prefix))
+            if extractor_cls.table.differentiated:
+                spec = extractor_cls.table
+                assets.append(build_delta_view_asset(spec, partitions_def, table_prefix))
     return assets

@@ -35,6 +35,13 @@ def _env_int(name: str, default: int) -> int:
         raise SettingsError(f"{name}={raw!r} is not an integer") from None
 
 
+def _env_bounded(name: str, default: int, lowest: int, highest: int) -> int:
+    value = _env_int(name, default)
+    if not lowest <= value <= highest:
+        raise SettingsError(f"{name}={value} is out of range ({lowest} to {highest})")
+    return value
+
+
 def _env_float(name: str, default: float) -> float:
     raw = _env(name, str(default))
     try:
@@ -58,6 +65,14 @@ class Settings:
     django_settings_module: str
     demo_database_url: str | None
     demo_scale: float
+    daily_hour: int = 0
+    daily_minute: int = 15
+    fresh_by_hour: int = 6
+    catch_up_chunk_days: int = 90
+    catch_up_interval_seconds: int = 120
+    retry_failed_after_minutes: int = 30
+    extract_retries: int = 2
+    extract_retry_delay_seconds: float = 20.0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -105,4 +120,16 @@ def load_settings() -> Settings:
         django_settings_module=_env("DJANGO_SETTINGS_MODULE", "analytics_assets.demo.settings"),
         demo_database_url=os.environ.get("ANALYTICS_DEMO_DATABASE_URL", "").strip() or None,
         demo_scale=_env_float("ANALYTICS_DEMO_SCALE", 1.0),
+        daily_hour=_env_bounded("ANALYTICS_DAILY_HOUR", 0, 0, 23),
+        daily_minute=_env_bounded("ANALYTICS_DAILY_MINUTE", 15, 0, 59),
+        fresh_by_hour=_env_bounded("ANALYTICS_FRESH_BY_HOUR", 6, 1, 23),
+        catch_up_chunk_days=_env_bounded("ANALYTICS_CATCH_UP_CHUNK_DAYS", 90, 1, 10_000),
+        catch_up_interval_seconds=_env_bounded(
+            "ANALYTICS_CATCH_UP_INTERVAL_SECONDS", 120, 30, 86_400
+        ),
+        retry_failed_after_minutes=_env_bounded(
+            "ANALYTICS_RETRY_FAILED_AFTER_MINUTES", 30, 0, 7 * 24 * 60
+        ),
+        extract_retries=_env_bounded("ANALYTICS_EXTRACT_RETRIES", 2, 0, 10),
+        extract_retry_delay_seconds=_env_float("ANALYTICS_EXTRACT_RETRY_DELAY_SECONDS", 20.0),
     )

@@ -9,7 +9,7 @@ from typing import Any
 import dagster as dg
 
 from analytics_assets.extract import Extractor
-from analytics_assets.extract.assets import build_extractor_assets
+from analytics_assets.extract.assets import RunPolicy, build_extractor_assets
 from analytics_assets.warehouse.io_manager import BigQueryRowsIOManager
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 
@@ -27,9 +27,10 @@ def assets_for(
     extractors: Sequence[type[Extractor[Any]]],
     warehouse: BigQueryWarehouse,
     partitions: dg.DailyPartitionsDefinition,
+    policy: RunPolicy | None = None,
 ) -> list[dg.AssetsDefinition]:
     return build_extractor_assets(
-        extractors, partitions, f"{warehouse.project}.{warehouse.dataset}"
+        extractors, partitions, f"{warehouse.project}.{warehouse.dataset}", policy
     )
 
 

@@ -11,6 +11,7 @@ import os
 import tempfile
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import dagster as dg
 from analytics_assets.extract.extractor import Extractor, day_window, last_complete_day
 from analytics_assets.extract.rows import RowStager, RowValidationError, StagedRows
 from analytics_assets.extract.schema import TableSpec
+from analytics_assets.extract.transient import backoff_seconds, is_transient
 from analytics_assets.extract.views import delta_view_sql
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 
@@ -29,6 +31,19 @@ DELTA_GROUP = "delta_views"
 IO_MANAGER_KEY = "bigquery_io_manager"
 #: Extractors whose source is plain Python need no resource.
 PLAIN_PYTHON_SOURCE = "python"
+
+
+@dataclass(frozen=True)
+class RunPolicy:
+    """How extract assets behave in runs: retries of transient failures, freshness deadline.
+
+    ``fresh_by_hour``: the hour (local time) by which yesterday's partition should exist;
+    the UI flags the asset as late after it. None: no freshness policy.
+    """
+
+    max_retries: int = 0
+    retry_delay_seconds: float = 20.0
+    fresh_by_hour: int | None = None
 
 
 class ExtractorFailedError(RuntimeError):
@@ -106,11 +121,48 @@ def _extractor_failure(
     )
 
 
+def _freshness(policy: RunPolicy, tz: str) -> dg.FreshnessPolicy | None:
+    if policy.fresh_by_hour is None:
+        return None
+    return dg.FreshnessPolicy.cron(
+        deadline_cron=f"0 {policy.fresh_by_hour} * * *",
+        lower_bound_delta=dt.timedelta(hours=policy.fresh_by_hour),
+        timezone=tz,
+    )
+
+
+def _stage_with_retries(
+    context: dg.AssetExecutionContext,
+    extractor: Extractor[Any],
+    days: Sequence[dt.date],
+    tz: ZoneInfo,
+    path: Path,
+    policy: RunPolicy,
+) -> StagedRows:
+    try:
+        return stage_days(extractor, days, tz, path, context.log)
+    except Exception as error:
+        path.unlink(missing_ok=True)
+        if is_transient(error) and context.retry_number < policy.max_retries:
+            wait = backoff_seconds(policy.retry_delay_seconds, context.retry_number)
+            context.log.warning(
+                f"transient failure (attempt {context.retry_number + 1} of "
+                f"{policy.max_retries + 1}), retrying in {wait:.0f} s: {error}"
+            )
+            raise dg.RetryRequested(max_retries=policy.max_retries, seconds_to_wait=wait) from error
+        raise
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
 def build_extract_asset(
     extractor_cls: type[Extractor[Any]],
     partitions_def: dg.TimeWindowPartitionsDefinition,
     table_prefix: str,
+    policy: RunPolicy | None = None,
 ) -> dg.AssetsDefinition:
+    policy = policy or RunPolicy()
     spec = extractor_cls.table
     tz = ZoneInfo(partitions_def.timezone)
     resource_keys = set() if extractor_cls.source == PLAIN_PYTHON_SOURCE else {extractor_cls.source}
@@ -124,6 +176,9 @@ def build_extract_asset(
         kinds={"bigquery", extractor_cls.source},
         owners=list(extractor_cls.owners),
         group_name=EXTRACT_GROUP,
+        # One writer per table at a time: runs touching the same table queue (dagster.yaml).
+        pool=f"bigquery_table_{spec.name}",
+        freshness_policy=_freshness(policy, partitions_def.timezone),
         description=spec.description or None,
         tags={"extractor_kind": spec.kind.value},
         metadata={
@@ -139,12 +194,7 @@ def build_extract_asset(
         extractor = extractor_cls(resources=_extractor_resources(extractor_cls, context))
         descriptor, name = tempfile.mkstemp(prefix=f"{spec.name}-", suffix=".parquet")
         os.close(descriptor)
-        path = Path(name)
-        try:
-            staged = stage_days(extractor, days, tz, path, context.log)
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
+        staged = _stage_with_retries(context, extractor, days, tz, Path(name), policy)
         for day, count in staged.rows_per_day.items():
             context.add_asset_metadata({"dagster/row_count": count}, partition_key=day.isoformat())
         return staged
@@ -222,6 +272,7 @@ def build_extractor_assets(
     extractors: Sequence[type[Extractor[Any]]],
     partitions_def: dg.TimeWindowPartitionsDefinition,
     table_prefix: str,
+    policy: RunPolicy | None = None,
 ) -> list[dg.AssetsDefinition]:
     assets = []
     with warnings.catch_warnings():
@@ -229,7 +280,7 @@ def build_extractor_assets(
         # (DESIGN.md), so the warning would only repeat once per asset in every log.
         warnings.simplefilter("ignore", dg.BetaWarning)
         for extractor_cls in extractors:
-            assets.append(build_extract_asset(extractor_cls, partitions_def, table_prefix))
+            assets.append(build_extract_asset(extractor_cls, partitions_def, table_prefix, policy))
             if extractor_cls.table.differentiated:
                 spec = extractor_cls.table
                 assets.append(build_delta_view_asset(spec, partitions_def, table_prefix))

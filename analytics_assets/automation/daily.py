@@ -1,0 +1,34 @@
+"""The daily schedule: shortly after local midnight, yesterday's partition of every asset."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dagster as dg
+from dagster._core.definitions.partitions.partitioned_schedule import (
+    UnresolvedPartitionedAssetScheduleDefinition,
+)
+
+DAILY_JOB_NAME = "daily_extract"
+
+
+def build_daily_schedule(
+    asset_keys: Sequence[dg.AssetKey], *, hour: int, minute: int
+) -> UnresolvedPartitionedAssetScheduleDefinition | dg.ScheduleDefinition:
+    """Runs at ``hour:minute`` in the partitions' time zone for the last complete local day.
+
+    The partitions end at the last complete day, so a tick at 00:15 in Los Angeles asks
+    for the day that has just ended there, never for one still running in another zone.
+    """
+    job = dg.define_asset_job(
+        DAILY_JOB_NAME,
+        selection=dg.AssetSelection.assets(*asset_keys),
+        description="Yesterday's rows of every extractor, then its delta view.",
+    )
+    return dg.build_schedule_from_partitioned_job(
+        job,
+        hour_of_day=hour,
+        minute_of_hour=minute,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        name=f"{DAILY_JOB_NAME}_schedule",
+    )

@@ -1,0 +1,211 @@
+"""The catch-up sensor asks for exactly the missing and failed days, in chunks, never twice."""
+
+import datetime as dt
+import threading
+from typing import Any
+
+import dagster as dg
+import pytest
+from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
+
+from analytics_assets.automation.catch_up import (
+    CATCH_UP_TAG,
+    SENSOR_NAME,
+    build_catch_up_sensor,
+)
+from analytics_assets_tests.materialize import RANGE_END_TAG, RANGE_START_TAG
+
+PARTITIONS = dg.DailyPartitionsDefinition(start_date="2024-01-01", timezone="Europe/Paris")
+#: 13:00 in Paris on 1 February: January is complete, the schedule's grace is over.
+NOW = dt.datetime(2024, 2, 1, 12, 0, tzinfo=dt.UTC)
+FAILING_DAYS = {"2024-01-10"}
+RELEASE = threading.Event()
+BLOCKED_DAY = "2024-01-20"
+
+
+def make_assets(partitions: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
+    """An extract-like asset and its view, with this module's failing and blocking days."""
+
+    @dg.asset(partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run())
+    def alpha(context: dg.AssetExecutionContext) -> None:
+        if FAILING_DAYS & set(context.partition_keys):
+            raise ConnectionError("source went away")
+        if BLOCKED_DAY in context.partition_keys:
+            RELEASE.wait(timeout=60)
+
+    @dg.asset(
+        partitions_def=partitions, deps=[alpha], backfill_policy=dg.BackfillPolicy.single_run()
+    )
+    def alpha_delta() -> None:
+        pass
+
+    return [alpha, alpha_delta]
+
+
+alpha, alpha_delta = make_assets(PARTITIONS)
+
+
+def _sensor(**overrides):
+    options: dict[str, Any] = dict(
+        chunk_days=10,
+        retry_failed_after=dt.timedelta(minutes=30),
+        daily_hour=0,
+        daily_minute=15,
+        clock=lambda: NOW,
+    )
+    options.update(overrides)
+    return build_catch_up_sensor([alpha.key, alpha_delta.key], **options)
+
+
+def _defs(sensor, assets=(alpha, alpha_delta)) -> dg.Definitions:
+    return dg.Definitions(assets=list(assets), sensors=[sensor])
+
+
+def _run(instance, assets, first, last=None):
+    tags = {RANGE_START_TAG: first, RANGE_END_TAG: last} if last else None
+    return dg.materialize(
+        assets,
+        instance=instance,
+        partition_key=None if last else first,
+        tags=tags,
+        raise_on_error=False,
+    )
+
+
+def _tick(instance, sensor, cursor=None, assets=(alpha, alpha_delta)):
+    defs = _defs(sensor, assets)
+    context = dg.build_sensor_context(
+        instance=instance, definitions=defs, sensor_name=SENSOR_NAME, cursor=cursor
+    )
+    result = sensor(context)
+    assert isinstance(result, dg.SensorResult)
+    return result
+
+
+def _requested(result) -> list[tuple[str, str, tuple[str, ...], str]]:
+    """(first day, last day, assets, reason) of each backfill the tick asked for."""
+    requests = []
+    for request in result.run_requests or []:
+        subset = request.asset_graph_subset
+        assert subset is not None
+        keys = sorted(subset.asset_keys, key=lambda k: k.to_user_string())
+        days = subset.get_partitions_subset(keys[0]).get_partition_keys()
+        requests.append(
+            (
+                min(days),
+                max(days),
+                tuple(k.to_user_string() for k in keys),
+                request.tags[CATCH_UP_TAG],
+            )
+        )
+    return requests
+
+
+def _queue_as_backfills(instance, defs, result) -> None:
+    """What the sensor daemon does with the tick's requests: unfinished backfills."""
+    for index, request in enumerate(result.run_requests or []):
+        instance.add_backfill(
+            PartitionBackfill.from_asset_graph_subset(
+                backfill_id=f"catchup{index}",
+                asset_graph_subset=request.asset_graph_subset,
+                dynamic_partitions_store=instance,
+                tags=request.tags,
+                backfill_timestamp=NOW.timestamp(),
+                title=None,
+                description=None,
+                run_config=None,
+            )
+        )
+
+
+@pytest.fixture
+def instance():
+    FAILING_DAYS.clear()
+    FAILING_DAYS.add("2024-01-10")
+    RELEASE.clear()
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
+    RELEASE.set()
+
+
+def test_an_empty_instance_gets_every_day_since_the_first_date_in_chunks(instance):
+    result = _tick(instance, _sensor())
+    both = ("alpha", "alpha_delta")
+    assert _requested(result) == [
+        ("2024-01-01", "2024-01-10", both, "missing"),
+        ("2024-01-11", "2024-01-20", both, "missing"),
+        ("2024-01-21", "2024-01-30", both, "missing"),
+        ("2024-01-31", "2024-01-31", both, "missing"),
+    ]
+
+
+def test_materialized_failed_and_running_days_are_told_apart(instance):
+    assert _run(instance, [alpha, alpha_delta], "2024-01-01", "2024-01-05").success
+    assert not _run(instance, [alpha, alpha_delta], "2024-01-10").success
+    assert _run(instance, [alpha], "2024-01-12").success  # its delta view is still missing
+    running = threading.Thread(target=_run, args=(instance, [alpha, alpha_delta], BLOCKED_DAY))
+    running.start()
+    try:
+        _wait_until_in_progress(instance)
+        result = _tick(instance, _sensor())
+    finally:
+        RELEASE.set()
+        running.join()
+    both = ("alpha", "alpha_delta")
+    assert _requested(result) == [
+        ("2024-01-06", "2024-01-09", both, "missing"),
+        ("2024-01-10", "2024-01-10", both, "retry"),
+        ("2024-01-11", "2024-01-11", both, "missing"),
+        ("2024-01-12", "2024-01-12", ("alpha_delta",), "missing"),
+        ("2024-01-13", "2024-01-19", both, "missing"),
+        ("2024-01-21", "2024-01-30", both, "missing"),
+        ("2024-01-31", "2024-01-31", both, "missing"),
+    ]
+
+
+def _wait_until_in_progress(instance) -> None:
+    for _ in range(600):
+        status = instance.get_status_by_partition(alpha.key, [BLOCKED_DAY], PARTITIONS) or {}
+        if status.get(BLOCKED_DAY) is not None:
+            return
+        threading.Event().wait(0.1)
+    raise AssertionError(f"the run for {BLOCKED_DAY} never started")
+
+
+def test_the_next_tick_requests_nothing_while_the_backfills_are_unfinished(instance):
+    sensor = _sensor()
+    first = _tick(instance, sensor)
+    _queue_as_backfills(instance, _defs(sensor), first)
+    second = _tick(instance, sensor, first.cursor)
+    assert second.run_requests == []
+    backfills = instance.get_backfills(status=BulkActionStatus.REQUESTED)
+    assert len(backfills) == 4
+
+
+def test_a_failed_chunk_is_retried_by_quarters_and_not_again_before_the_delay(instance):
+    FAILING_DAYS.add("2024-01-07")
+    assert not _run(instance, [alpha], "2024-01-01", "2024-01-10").success
+    sensor = _sensor(chunk_days=40)
+    retry = _tick(instance, sensor)
+    assert [r for r in _requested(retry) if r[3] == "retry"] == [
+        ("2024-01-01", "2024-01-03", ("alpha", "alpha_delta"), "retry"),
+        ("2024-01-04", "2024-01-06", ("alpha", "alpha_delta"), "retry"),
+        ("2024-01-07", "2024-01-09", ("alpha", "alpha_delta"), "retry"),
+        ("2024-01-10", "2024-01-10", ("alpha", "alpha_delta"), "retry"),
+    ]
+    again = _tick(instance, sensor, retry.cursor)
+    assert [r for r in _requested(again) if r[3] == "retry"] == []
+
+
+def test_an_earlier_first_date_adds_only_the_new_days(instance):
+    FAILING_DAYS.clear()
+    RELEASE.set()
+    assert _run(instance, [alpha, alpha_delta], "2024-01-01", "2024-01-31").success
+    assert _tick(instance, _sensor()).run_requests == []
+    earlier = make_assets(
+        dg.DailyPartitionsDefinition(start_date="2023-12-25", timezone="Europe/Paris")
+    )
+    result = _tick(instance, _sensor(), assets=earlier)
+    assert _requested(result) == [
+        ("2023-12-25", "2023-12-31", ("alpha", "alpha_delta"), "missing"),
+    ]

@@ -47,6 +47,10 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             )
         ],
         resources=build_resources(settings),
+        # Steps run one after the other in the run's process: an extractor's work is I/O
+        # on its source and BigQuery, and a step subprocess costs 5-20 s of imports here.
+        # A failed step still only skips its own downstream (its delta view).
+        executor=dg.in_process_executor,
     )
 
 

@@ -7,11 +7,13 @@ from typing import Any
 import dagster as dg
 import pytest
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
+from dagster._core.storage.partition_status_cache import AssetPartitionStatus
 
 from analytics_assets.automation.catch_up import (
     CATCH_UP_TAG,
     SENSOR_NAME,
     build_catch_up_sensor,
+    plan_catch_up,
 )
 from analytics_assets_tests.materialize import RANGE_END_TAG, RANGE_START_TAG
 
@@ -208,4 +210,20 @@ def test_an_earlier_first_date_adds_only_the_new_days(instance):
     result = _tick(instance, _sensor(), assets=earlier)
     assert _requested(result) == [
         ("2023-12-25", "2023-12-31", ("alpha", "alpha_delta"), "missing"),
+    ]
+
+
+def test_families_missing_the_same_days_share_one_backfill_and_a_view_waits_for_its_table():
+    days = ["2024-01-01", "2024-01-02", "2024-01-03"]
+    table, view, other = dg.AssetKey("table"), dg.AssetKey("table_delta"), dg.AssetKey("other")
+    materialized = AssetPartitionStatus.MATERIALIZED
+    statuses = {
+        table: {"2024-01-01": materialized},
+        view: {},
+        other: {"2024-01-01": materialized},
+    }
+    chunks = plan_catch_up(days, [[table, view], [other]], statuses, busy={}, chunk_days=10)
+    assert [(c.first, c.last, c.assets, c.reason.value) for c in chunks] == [
+        ("2024-01-01", "2024-01-01", (view,), "missing"),
+        ("2024-01-02", "2024-01-03", (other, table, view), "missing"),
     ]

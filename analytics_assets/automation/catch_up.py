@@ -13,7 +13,8 @@ Each tick reads the status of every partition of every asset it watches and plan
 
 The newest day belongs to the daily schedule for ``schedule_grace`` after its tick
 time, so the two never race for it. Assets with the same chunk go in the same backfill,
-so an extractor and its delta view are written together, the view after its table.
+so the extractors and their delta views are written together, each view after its
+table (a view's days are planned with its table's, never before them).
 """
 
 from __future__ import annotations
@@ -119,7 +120,18 @@ def plan_catch_up(
                 run, run_request = [], request
             if request is not None:
                 run.append(day)  # type: ignore[arg-type]
-    return sorted(chunks, key=lambda chunk: (chunk.first, chunk.assets[0].to_user_string()))
+    return _merge_same_days(chunks)
+
+
+def _merge_same_days(chunks: Sequence[CatchUpChunk]) -> list[CatchUpChunk]:
+    """One backfill per (days, reason): fewer runs, each asset still its own step."""
+    merged: dict[tuple[str, str, Reason], list[dg.AssetKey]] = defaultdict(list)
+    for chunk in chunks:
+        merged[(chunk.first, chunk.last, chunk.reason)] += chunk.assets
+    return [
+        CatchUpChunk(first, last, tuple(sorted(keys, key=lambda k: k.to_user_string())), reason)
+        for (first, last, reason), keys in sorted(merged.items())
+    ]
 
 
 def _partitions_def(

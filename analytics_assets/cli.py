@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import click
 
@@ -39,23 +40,49 @@ def _restore_default_signals() -> None:
 
 
 def _run_dagster_dev(host: str, port: int, environ: dict[str, str]) -> int:
+    """Run ``dagster dev`` in its own process group; on exit, stop whatever it left behind.
+
+    Ctrl-C and SIGTERM are forwarded to it. Its code servers otherwise linger until their
+    heartbeat times out (about 45 s) when it is stopped in the middle of a run.
+    """
     command = [
         sys.executable, "-m", "dagster", "dev",
         "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", host, "-p", str(port),
     ]  # fmt: skip
     process = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env=environ, preexec_fn=_restore_default_signals
+        command,
+        cwd=PROJECT_ROOT,
+        env=environ,
+        preexec_fn=_restore_default_signals,
+        start_new_session=True,
     )
 
     def forward(signum: int, _frame: object) -> None:
-        process.send_signal(signum)
+        process.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
 
+    signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
     try:
-        return process.wait()
-    except KeyboardInterrupt:
-        # Ctrl-C reached dagster dev too (same terminal); let it shut down cleanly.
-        return process.wait()
+        code = process.wait()
+    finally:
+        _stop_process_group(process.pid)
+    return code
+
+
+def _stop_process_group(group: int, grace_seconds: float = 10.0) -> None:
+    """SIGTERM every process left in ``group``, then SIGKILL what is still there."""
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(group, signum)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace_seconds
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
 
 
 @click.group()

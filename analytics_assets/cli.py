@@ -115,6 +115,8 @@ def dev(host: str, port: int) -> None:
         _seed_demo_source(settings)
         click.echo(f"Starting dagster dev on http://{host}:{port}")
         code = _run_dagster_dev(host, port, environ)
+    except KeyboardInterrupt:  # Ctrl-C before dagster dev was running
+        code = 130
     finally:
         if owned_emulator is not None:
             click.echo("Stopping the embedded BigQuery emulator")

@@ -44,6 +44,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                 daily_hour=settings.daily_hour,
                 daily_minute=settings.daily_minute,
                 minimum_interval_seconds=settings.catch_up_interval_seconds,
+                running=settings.automation_running,
             )
         ],
         resources=build_resources(settings),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,6 +33,13 @@ def _env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name}={raw!r} is not an integer") from None
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name, "true" if default else "false").lower()
+    if raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise SettingsError(f"{name}={raw!r} is not true or false")
+    return raw in ("true", "1", "yes")
 
 
 def _env_bounded(name: str, default: int, lowest: int, highest: int) -> int:
@@ -65,6 +72,7 @@ class Settings:
     django_settings_module: str
     demo_database_url: str | None
     demo_scale: float
+    automation_running: bool = True
     daily_hour: int = 0
     daily_minute: int = 15
     fresh_by_hour: int = 6
@@ -73,6 +81,9 @@ class Settings:
     retry_failed_after_minutes: int = 30
     extract_retries: int = 2
     extract_retry_delay_seconds: float = 20.0
+    #: A secret (its path is the credential): kept out of ``repr`` so it never reaches a log.
+    failure_webhook_url: str | None = field(default=None, repr=False)
+    ui_url: str = "http://127.0.0.1:3000"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -120,6 +131,7 @@ def load_settings() -> Settings:
         django_settings_module=_env("DJANGO_SETTINGS_MODULE", "analytics_assets.demo.settings"),
         demo_database_url=os.environ.get("ANALYTICS_DEMO_DATABASE_URL", "").strip() or None,
         demo_scale=_env_float("ANALYTICS_DEMO_SCALE", 1.0),
+        automation_running=_env_bool("ANALYTICS_AUTOMATION_RUNNING", True),
         daily_hour=_env_bounded("ANALYTICS_DAILY_HOUR", 0, 0, 23),
         daily_minute=_env_bounded("ANALYTICS_DAILY_MINUTE", 15, 0, 59),
         fresh_by_hour=_env_bounded("ANALYTICS_FRESH_BY_HOUR", 6, 1, 23),
@@ -132,4 +144,6 @@ def load_settings() -> Settings:
         ),
         extract_retries=_env_bounded("ANALYTICS_EXTRACT_RETRIES", 2, 0, 10),
         extract_retry_delay_seconds=_env_float("ANALYTICS_EXTRACT_RETRY_DELAY_SECONDS", 20.0),
+        failure_webhook_url=os.environ.get("ANALYTICS_FAILURE_WEBHOOK_URL", "").strip() or None,
+        ui_url=_env("ANALYTICS_UI_URL", "http://127.0.0.1:3000").rstrip("/"),
     )

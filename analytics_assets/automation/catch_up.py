@@ -203,6 +203,7 @@ def build_catch_up_sensor(
     daily_minute: int,
     schedule_grace: dt.timedelta = dt.timedelta(hours=2),
     minimum_interval_seconds: int = 120,
+    running: bool = True,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> dg.SensorDefinition:
     """A running-by-default sensor that backfills ``asset_keys`` from their first partition.
@@ -214,7 +215,9 @@ def build_catch_up_sensor(
         name=SENSOR_NAME,
         asset_selection=list(asset_keys),
         minimum_interval_seconds=minimum_interval_seconds,
-        default_status=dg.DefaultSensorStatus.RUNNING,
+        default_status=dg.DefaultSensorStatus.RUNNING
+        if running
+        else dg.DefaultSensorStatus.STOPPED,
         description=(
             f"Backfills every missing day since the first date in chunks of {chunk_days} "
             "days, and retries failed days by bisection, never while they are in progress."

@@ -13,7 +13,7 @@ DAILY_JOB_NAME = "daily_extract"
 
 
 def build_daily_schedule(
-    asset_keys: Sequence[dg.AssetKey], *, hour: int, minute: int
+    asset_keys: Sequence[dg.AssetKey], *, hour: int, minute: int, running: bool = True
 ) -> UnresolvedPartitionedAssetScheduleDefinition | dg.ScheduleDefinition:
     """Runs at ``hour:minute`` in the partitions' time zone for the last complete local day.
 
@@ -29,6 +29,8 @@ def build_daily_schedule(
         job,
         hour_of_day=hour,
         minute_of_hour=minute,
-        default_status=dg.DefaultScheduleStatus.RUNNING,
+        default_status=dg.DefaultScheduleStatus.RUNNING
+        if running
+        else dg.DefaultScheduleStatus.STOPPED,
         name=f"{DAILY_JOB_NAME}_schedule",
     )

@@ -1,0 +1,125 @@
+"""Test helper: the README's start command (`analytics-assets dev`) on a temporary instance.
+
+The process runs in its own process group and everything it started is stopped at the end,
+even when the test fails. GraphQL helpers talk to its webserver as the UI does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from analytics_assets.settings import PROJECT_ROOT
+from analytics_assets.warehouse.emulator import free_port
+
+START_TIMEOUT_SECONDS = 180
+
+
+@dataclass
+class DagsterDev:
+    url: str
+    emulator_url: str
+    home: Path
+    local_dir: Path
+    log_path: Path
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = httpx.post(
+            f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=60
+        )
+        response.raise_for_status()
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    def log_tail(self, lines: int = 60) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _instance_yaml(home: Path) -> None:
+    """The repository's dagster.yaml with its storage moved into ``home``."""
+    text = (PROJECT_ROOT / "dagster.yaml").read_text()
+    (home / "dagster.yaml").write_text(re.sub(r"\.local/dagster", str(home / "storage"), text))
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    for signum, wait in ((signal.SIGINT, 30), (signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, signum)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.3)
+
+
+@contextmanager
+def dagster_dev(tmp_path: Path, **environment: str) -> Iterator[DagsterDev]:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    _instance_yaml(home)
+    local_dir = tmp_path / "local"
+    port, emulator_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "ANALYTICS_LOCAL_DIR": str(local_dir),
+        "ANALYTICS_EMULATOR_PORT": str(emulator_port),
+        **environment,
+    }
+    for inherited in ("BIGQUERY_PROJECT", "BIGQUERY_EMULATOR_URL", "DJANGO_SETTINGS_MODULE"):
+        env.pop(inherited, None)
+    command = shutil.which("analytics-assets", path=str(Path(sys.executable).parent))
+    assert command, "the analytics-assets console script is not installed in this environment"
+    log_path = tmp_path / "dagster-dev.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [command, "dev", "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = DagsterDev(
+        url=f"http://127.0.0.1:{port}",
+        emulator_url=f"http://127.0.0.1:{emulator_port}",
+        home=home,
+        local_dir=local_dir,
+        log_path=log_path,
+    )
+    try:
+        _wait_until_serving(server, process)
+        yield server
+    finally:
+        _stop_group(process)
+
+
+def _wait_until_serving(server: DagsterDev, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"analytics-assets dev exited:\n{server.log_tail()}")
+        try:
+            if httpx.get(f"{server.url}/server_info", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"dagster dev did not answer in {START_TIMEOUT_SECONDS} s")

@@ -9,6 +9,7 @@ import dagster as dg
 import analytics_assets.extractors
 from analytics_assets.automation.catch_up import build_catch_up_sensor
 from analytics_assets.automation.daily import build_daily_schedule
+from analytics_assets.automation.notifications import build_failure_notification_sensor
 from analytics_assets.extract.assets import RunPolicy, build_extractor_assets
 from analytics_assets.extract.discovery import find_extractors
 from analytics_assets.partitions import daily_partitions
@@ -45,7 +46,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
                 daily_minute=settings.daily_minute,
                 minimum_interval_seconds=settings.catch_up_interval_seconds,
                 running=settings.automation_running,
-            )
+            ),
+            build_failure_notification_sensor(),
         ],
         resources=build_resources(settings),
         # Steps run one after the other in the run's process: an extractor's work is I/O

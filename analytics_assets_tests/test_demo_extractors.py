@@ -49,6 +49,16 @@ def _customer(name: str, joined: str, client_since: str | None = None) -> Custom
 
 @pytest.fixture
 def shop(db):
+    _place_shop()
+
+
+@pytest.fixture
+def committed_shop(transactional_db):
+    """The shop committed for real: runs close their database connections when they end."""
+    _place_shop()
+
+
+def _place_shop() -> None:
     """Three customers, three contracts and three emails around the 2024-03-31 DST change."""
     ada = _customer("ada", "2024-03-29T12:00:00+01:00", "2024-03-31T03:30:00+02:00")
     _customer("bob", "2024-03-31T01:30:00+01:00")  # just before clocks jump from 2:00 to 3:00
@@ -145,7 +155,7 @@ def test_emails_land_on_their_local_day_without_personal_data(warehouse, bq_clie
     ]
 
 
-@pytest.mark.usefixtures("shop")
+@pytest.mark.usefixtures("committed_shop")
 def test_rematerializing_a_day_after_the_source_changed_replaces_only_that_day(warehouse):
     _materialize_demo(warehouse, "2024-03-30", "2024-04-01")
     _customer("dan", "2024-03-31T20:00:00+02:00")

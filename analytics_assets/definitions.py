@@ -35,7 +35,12 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=assets,
         schedules=[
-            build_daily_schedule(asset_keys, hour=settings.daily_hour, minute=settings.daily_minute)
+            build_daily_schedule(
+                asset_keys,
+                hour=settings.daily_hour,
+                minute=settings.daily_minute,
+                running=settings.automation_running,
+            )
         ],
         sensors=[
             build_catch_up_sensor(

@@ -10,7 +10,7 @@ import pytest
 from analytics_assets.definitions import build_definitions
 from analytics_assets.extract import last_complete_day
 from analytics_assets.resources import warehouse_from_settings
-from analytics_assets.settings import SettingsError, load_settings
+from analytics_assets.settings import PROJECT_ROOT, SettingsError, load_settings
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 
 EXTRACTS = {"user", "contract", "email"}
@@ -105,3 +105,29 @@ def test_a_bad_setting_is_refused_naming_the_variable(monkeypatch, variable, val
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError, match=message):
         load_settings()
+
+
+@pytest.mark.usefixtures("location_env")
+def test_each_table_has_one_writer_at_a_time_through_its_pool():
+    graph = _asset_graph(build_definitions())
+    for key in EXTRACTS:
+        assert graph.get(dg.AssetKey(key)).pools == {f"bigquery_table_{key}"}
+    local = dg.DagsterInstance.from_config(str(PROJECT_ROOT))
+    try:
+        assert local.get_concurrency_config().pool_config.default_pool_limit == 1
+    finally:
+        local.dispose()
+
+
+@pytest.mark.usefixtures("location_env")
+def test_automation_is_on_by_default_and_can_be_switched_off(monkeypatch):
+    defs = build_definitions()
+    statuses = [defs.resolve_schedule_def("daily_extract_schedule").default_status] + [
+        defs.resolve_sensor_def(name).default_status
+        for name in ("catch_up_missing_days", "notify_run_failures")
+    ]
+    assert {status.value for status in statuses} == {"RUNNING"}
+    monkeypatch.setenv("ANALYTICS_AUTOMATION_RUNNING", "false")
+    defs = build_definitions()
+    assert defs.resolve_schedule_def("daily_extract_schedule").default_status.value == "STOPPED"
+    assert defs.resolve_sensor_def("catch_up_missing_days").default_status.value == "STOPPED"

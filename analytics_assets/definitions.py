@@ -11,6 +11,7 @@ from analytics_assets.automation.catch_up import build_catch_up_sensor
 from analytics_assets.automation.daily import build_daily_schedule
 from analytics_assets.automation.notifications import build_failure_notification_sensor
 from analytics_assets.extract.assets import RunPolicy, build_extractor_assets
+from analytics_assets.extract.checks import build_extractor_checks
 from analytics_assets.extract.discovery import find_extractors
 from analytics_assets.partitions import daily_partitions
 from analytics_assets.resources import build_resources, table_prefix, warehouse_from_settings
@@ -32,8 +33,14 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     prefix = table_prefix(warehouse_from_settings(settings))
     assets = build_extractor_assets(extractors, partitions, prefix, run_policy(settings))
     asset_keys = [asset.key for asset in assets]
+    checks = [
+        check
+        for extractor in extractors
+        for check in build_extractor_checks(extractor.table, partitions)
+    ]
     return dg.Definitions(
         assets=assets,
+        asset_checks=checks,
         schedules=[
             build_daily_schedule(
                 asset_keys,

@@ -206,7 +206,7 @@ def _latest_backfill(dev: DagsterDev) -> str:
     raise AssertionError("no backfill was launched")
 
 
-def test_4_the_asset_page_shows_row_counts_and_the_column_schema(dev, page):
+def test_4_the_asset_page_shows_row_counts_the_column_schema_and_the_checks(dev, page):
     from playwright.sync_api import expect
 
     page.goto(f"{dev.url}/assets/user")
@@ -219,5 +219,7 @@ def test_4_the_asset_page_shows_row_counts_and_the_column_schema(dev, page):
     page.goto(f"{dev.url}/assets/user?view=partitions")
     expect(page.get_by_text(re.compile(r"Materialized \(1[3-9]\)")).first).to_be_visible()
     page.screenshot(path=SCREENSHOTS / "4_partitions.png")
-    page.goto(f"{dev.url}/assets/user?view=events")
-    page.screenshot(path=SCREENSHOTS / "4_events.png", full_page=True)
+    page.goto(f"{dev.url}/assets/user?view=checks")
+    for check in ("one_row_per_day", "no_missing_days", "monotonic_fields"):
+        expect(page.get_by_text(check, exact=True).first).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "4_checks.png", full_page=True)

@@ -57,11 +57,11 @@ def standard_type_name(field_type: str | None) -> str:
     return _LEGACY_TYPE_NAMES.get(field_type or "", field_type or "")
 
 
-def _declared_columns(spec: TableSpec) -> list[LiveColumn]:
+def declared_columns(spec: TableSpec) -> list[LiveColumn]:
     return [LiveColumn(c.name, c.bigquery_type, c.mode) for c in spec.columns]
 
 
-def _live_columns(table: bigquery.Table) -> list[LiveColumn]:
+def live_columns(table: bigquery.Table) -> list[LiveColumn]:
     return [
         LiveColumn(
             f.name,
@@ -146,7 +146,7 @@ class TableManager:
         return live
 
     def check_schema(self, spec: TableSpec, live: bigquery.Table) -> None:
-        problems = describe_schema_drift(_declared_columns(spec), _live_columns(live))
+        problems = describe_schema_drift(declared_columns(spec), live_columns(live))
         if problems:
             raise SchemaMismatchError(
                 f"table {self.table_id(spec.name)} does not match its extractor's declaration: "

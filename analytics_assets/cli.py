@@ -8,6 +8,7 @@ stops what it started.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -16,7 +17,13 @@ import time
 
 import click
 
-from analytics_assets.settings import EMULATOR_PROJECT, PROJECT_ROOT, Settings, load_settings
+from analytics_assets.settings import (
+    EMULATOR_PROJECT,
+    PROJECT_ROOT,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 
 
 def _seed_demo_source(settings: Settings) -> None:
@@ -152,3 +159,42 @@ def emulator_stop() -> None:
 def seed_demo() -> None:
     """Create and seed the demo Django database if it is empty."""
     _seed_demo_source(load_settings())
+
+
+@main.command("print-extract")
+@click.option(
+    "-f", "--first", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: the -l day)."
+)
+@click.option(
+    "-l", "--last", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: yesterday)."
+)
+@click.option(
+    "--extractor",
+    "extractor_names",
+    multiple=True,
+    metavar="NAME",
+    help="Only this extractor (its table name); repeatable. Default: all.",
+)
+def print_extract(
+    first: dt.datetime | None, last: dt.datetime | None, extractor_names: tuple[str, ...]
+) -> None:
+    """Dry run: print each extractor's validated rows per local day; writes nothing.
+
+    Both bounds are inclusive days (YYYY-MM-DD). Needs no BigQuery, emulator or credentials.
+    Exits with 1 if a day's rows fail validation.
+    """
+    from rich.console import Console
+
+    from analytics_assets.dry_run import DryRunError
+    from analytics_assets.dry_run import print_extract as run_dry
+
+    try:
+        code = run_dry(
+            Console(),
+            first.date() if first else None,
+            last.date() if last else None,
+            extractor_names,
+        )
+    except (DryRunError, SettingsError) as error:
+        raise click.UsageError(str(error)) from None
+    sys.exit(code)

@@ -44,12 +44,39 @@ class DagsterDev:
         assert "errors" not in body, body["errors"]
         return body["data"]
 
+    def wait_for_runs(self, tag: str, value: str, count: int) -> list[dict]:
+        """The runs tagged ``tag=value`` once ``count`` of them exist and all have ended."""
+        query = """query($tags: [ExecutionTag!]) { runsOrError(filter: {tags: $tags}) {
+            ... on Runs { results { runId status tags { key value } } } } }"""
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            found = self.graphql(query, {"tags": [{"key": tag, "value": value}]})["runsOrError"]
+            runs = found["results"]
+            if len(runs) >= count and all(r["status"] in ("SUCCESS", "FAILURE") for r in runs):
+                return runs
+            time.sleep(2)
+        raise AssertionError(f"runs tagged {tag}={value} did not finish:\n{self.log_tail()}")
+
+    def latest_backfill_id(self) -> str:
+        for _ in range(60):
+            found = self.graphql(
+                "{ partitionBackfillsOrError(limit: 1) "
+                "{ ... on PartitionBackfills { results { id } } } }"
+            )["partitionBackfillsOrError"]["results"]
+            if found:
+                return found[0]["id"]
+            time.sleep(1)
+        raise AssertionError("no backfill was launched")
+
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _instance_yaml(home: Path) -> None:
-    """The repository's dagster.yaml with its storage moved into ``home``."""
+def _instance_yaml(home: Path, instance_yaml: Path | None) -> None:
+    """``instance_yaml`` as is, or the repository's dagster.yaml with storage in ``home``."""
+    if instance_yaml is not None:
+        shutil.copy(instance_yaml, home / "dagster.yaml")
+        return
     text = (PROJECT_ROOT / "dagster.yaml").read_text()
     (home / "dagster.yaml").write_text(re.sub(r"\.local/dagster", str(home / "storage"), text))
 
@@ -70,10 +97,12 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def dagster_dev(tmp_path: Path, **environment: str) -> Iterator[DagsterDev]:
+def dagster_dev(
+    tmp_path: Path, instance_yaml: Path | None = None, **environment: str
+) -> Iterator[DagsterDev]:
     home = tmp_path / "dagster_home"
     home.mkdir()
-    _instance_yaml(home)
+    _instance_yaml(home, instance_yaml)
     local_dir = tmp_path / "local"
     port, emulator_port = free_port(), free_port()
     env = {

@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -90,19 +89,6 @@ def _rows(dev: DagsterDev, table: str) -> dict[dt.date, dict]:
     return {row["date"]: dict(row.items()) for row in rows}
 
 
-def _wait_for_runs(dev: DagsterDev, tag: str, value: str, count: int) -> list[dict]:
-    query = """query($tags: [ExecutionTag!]) { runsOrError(filter: {tags: $tags}) {
-        ... on Runs { results { runId status tags { key value } } } } }"""
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        runs = dev.graphql(query, {"tags": [{"key": tag, "value": value}]})["runsOrError"]
-        results = runs["results"]
-        if len(results) >= count and all(r["status"] in ("SUCCESS", "FAILURE") for r in results):
-            return results
-        time.sleep(2)
-    raise AssertionError(f"runs tagged {tag}={value} did not finish:\n{dev.log_tail()}")
-
-
 def test_1_lineage_shows_every_extractor_feeding_its_delta_view(dev, page):
     from playwright.sync_api import expect
 
@@ -136,7 +122,7 @@ def test_2_one_partition_materialized_from_the_dialog_lands_in_bigquery(dev, pag
     page.screenshot(path=SCREENSHOTS / "2_materialize_dialog.png")
     dialog.get_by_role("button", name=re.compile(r"^Launch 1 run$")).click()
     expect(dialog).to_be_hidden()
-    runs = _wait_for_runs(dev, "dagster/partition", day.isoformat(), 1)
+    runs = dev.wait_for_runs("dagster/partition", day.isoformat(), 1)
     assert [r["status"] for r in runs] == ["SUCCESS"]
     users, clients = _users_at(dev, day_window(day, PARIS)[1])
     assert users > 0
@@ -168,8 +154,8 @@ def test_3_a_backfill_of_two_assets_writes_each_range_in_one_run(dev, page):
     page.screenshot(path=SCREENSHOTS / "3_backfill_dialog.png")
     dialog.get_by_role("button", name="Launch backfill").click()
     expect(dialog).to_be_hidden()
-    backfill_id = _latest_backfill(dev)
-    runs = _wait_for_runs(dev, "dagster/backfill", backfill_id, 1)
+    backfill_id = dev.latest_backfill_id()
+    runs = dev.wait_for_runs("dagster/backfill", backfill_id, 1)
     assert [r["status"] for r in runs] == ["SUCCESS"]
     tags = {t["key"]: t["value"] for t in runs[0]["tags"]}
     assert (
@@ -192,18 +178,6 @@ def test_3_a_backfill_of_two_assets_writes_each_range_in_one_run(dev, page):
     page.goto(f"{dev.url}/runs/b/{backfill_id}")
     expect(page.get_by_text("100% completed").first).to_be_visible()
     page.screenshot(path=SCREENSHOTS / "3_backfill.png")
-
-
-def _latest_backfill(dev: DagsterDev) -> str:
-    for _ in range(60):
-        found = dev.graphql(
-            "{ partitionBackfillsOrError(limit: 1) "
-            "{ ... on PartitionBackfills { results { id } } } }"
-        )["partitionBackfillsOrError"]["results"]
-        if found:
-            return found[0]["id"]
-        time.sleep(1)
-    raise AssertionError("no backfill was launched")
 
 
 def test_4_the_asset_page_shows_row_counts_the_column_schema_and_the_checks(dev, page):

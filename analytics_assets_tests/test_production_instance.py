@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
 from dagster._core.storage.runs.base import RunStorage
 
-from analytics_assets.extract import DateAggregatedExtractor
+from analytics_assets.extract import DateAggregatedExtractor, last_complete_day
 from analytics_assets.settings import PROJECT_ROOT
+from analytics_assets_tests.dagster_dev import dagster_dev
+from analytics_assets_tests.emulator_fixtures import make_emulator_client
 from analytics_assets_tests.materialize import (
     assets_for,
     day,
@@ -91,3 +94,59 @@ def test_the_production_instance_limits_runs_and_table_writers(production_instan
     settings = production_instance.get_concurrency_config()
     assert settings.run_queue_config.max_concurrent_runs == 8
     assert settings.pool_config.default_pool_limit == 1
+
+
+LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
+
+
+def test_dagster_dev_on_the_production_instance_runs_a_daemon_backfill_in_postgres(
+    tmp_path, monkeypatch
+):
+    require_postgres()
+    paris = ZoneInfo("Europe/Paris")
+    last = last_complete_day(dt.datetime.now(dt.UTC), paris) - dt.timedelta(days=1)
+    first = last - dt.timedelta(days=9)
+    with temporary_database("dagster_prod") as database:
+        pg = {
+            "DAGSTER_PG_HOST": SERVER["host"],
+            "DAGSTER_PG_PORT": str(SERVER["port"]),
+            "DAGSTER_PG_USER": SERVER["user"],
+            "DAGSTER_PG_PASSWORD": "trust-auth-ignores-it",
+            "DAGSTER_PG_DB": database,
+        }
+        with dagster_dev(
+            tmp_path,
+            instance_yaml=PRODUCTION_YAML,
+            ANALYTICS_FIRST_DATE=(first - dt.timedelta(days=5)).isoformat(),
+            ANALYTICS_AUTOMATION_RUNNING="false",
+            **pg,
+        ) as dev:
+            partitions = {"range": {"start": first.isoformat(), "end": last.isoformat()}}
+            launched = dev.graphql(
+                LAUNCH_BACKFILL,
+                {
+                    "params": {
+                        "partitionsByAssets": [
+                            {"assetKey": {"path": [name]}, "partitions": partitions}
+                            for name in ("user", "user_delta")
+                        ]
+                    }
+                },
+            )["launchPartitionBackfill"]
+            assert launched["__typename"] == "LaunchBackfillSuccess", launched
+            runs = dev.wait_for_runs("dagster/backfill", launched["backfillId"], 1)
+            assert [run["status"] for run in runs] == ["SUCCESS"]
+            users = make_emulator_client(dev.emulator_url).query(
+                "SELECT COUNT(*) AS days FROM `local-project.analytics.user_delta`"
+            )
+            assert next(iter(users.result()))["days"] == 10
+            for name, value in pg.items():
+                monkeypatch.setenv(name, value)
+            stored = dg.DagsterInstance.from_config(str(dev.home))
+            try:
+                assert type(stored.run_storage).__name__ == "PostgresRunStorage"
+                assert stored.get_run_by_id(runs[0]["runId"]) is not None
+            finally:
+                stored.dispose()

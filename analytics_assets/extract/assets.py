@@ -73,7 +73,8 @@ def _days_of(context: dg.AssetExecutionContext) -> list[dt.date]:
     return [dt.date.fromisoformat(key) for key in context.partition_keys]
 
 
-def _refuse_incomplete_days(days: Sequence[dt.date], tz: ZoneInfo) -> None:
+def refuse_incomplete_days(days: Sequence[dt.date], tz: ZoneInfo) -> None:
+    """Raise :class:`IncompleteDayError` if a day of ``days`` has not ended yet in ``tz``."""
     last = last_complete_day(dt.datetime.now(dt.UTC), tz)
     unfinished = [d for d in days if d > last]
     if unfinished:
@@ -82,12 +83,18 @@ def _refuse_incomplete_days(days: Sequence[dt.date], tz: ZoneInfo) -> None:
         )
 
 
-def _extractor_resources(
-    extractor_cls: type[Extractor], context: dg.AssetExecutionContext
-) -> dict[str, Any]:
-    if extractor_cls.source == PLAIN_PYTHON_SOURCE:
-        return {}
-    return {extractor_cls.source: getattr(context.resources, extractor_cls.source)}
+def required_resource_keys(extractor_cls: type[Extractor]) -> set[str]:
+    """The resource ``extractor_cls`` needs: the one named by its source, none for plain Python."""
+    return set() if extractor_cls.source == PLAIN_PYTHON_SOURCE else {extractor_cls.source}
+
+
+def extractor_resources(extractor_cls: type[Extractor], resources: Any) -> dict[str, Any]:
+    """What ``extractor_cls`` is built with: the resource named by its source, if any.
+
+    ``resources`` exposes initialized resources as attributes (``context.resources`` in a
+    run, what ``dg.build_resources`` yields in the dry run).
+    """
+    return {key: getattr(resources, key) for key in required_resource_keys(extractor_cls)}
 
 
 def stage_days(
@@ -104,7 +111,7 @@ def stage_days(
             except RowValidationError:
                 raise
             except Exception as error:
-                raise _extractor_failure(name, day, window, error) from error
+                raise extractor_failure(name, day, window, error) from error
             if log is not None:
                 log.info(
                     f"{name} {day} [{window[0].isoformat()}, {window[1].isoformat()}): {count} rows"
@@ -112,7 +119,7 @@ def stage_days(
     return stager.staged
 
 
-def _extractor_failure(
+def extractor_failure(
     name: str, day: dt.date, window: tuple[dt.datetime, dt.datetime], error: Exception
 ) -> ExtractorFailedError:
     return ExtractorFailedError(
@@ -165,14 +172,13 @@ def build_extract_asset(
     policy = policy or RunPolicy()
     spec = extractor_cls.table
     tz = ZoneInfo(partitions_def.timezone)
-    resource_keys = set() if extractor_cls.source == PLAIN_PYTHON_SOURCE else {extractor_cls.source}
 
     @dg.asset(
         name=spec.name,
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
         io_manager_key=IO_MANAGER_KEY,
-        required_resource_keys=resource_keys,
+        required_resource_keys=required_resource_keys(extractor_cls),
         kinds={"bigquery", extractor_cls.source},
         owners=list(extractor_cls.owners),
         group_name=EXTRACT_GROUP,
@@ -190,8 +196,8 @@ def build_extract_asset(
     )
     def extract_asset(context: dg.AssetExecutionContext) -> StagedRows:
         days = _days_of(context)
-        _refuse_incomplete_days(days, tz)
-        extractor = extractor_cls(resources=_extractor_resources(extractor_cls, context))
+        refuse_incomplete_days(days, tz)
+        extractor = extractor_cls(resources=extractor_resources(extractor_cls, context.resources))
         descriptor, name = tempfile.mkstemp(prefix=f"{spec.name}-", suffix=".parquet")
         os.close(descriptor)
         staged = _stage_with_retries(context, extractor, days, tz, Path(name), policy)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -160,15 +160,72 @@ class StagedRows:
         return sum(self.rows_per_day.values())
 
 
+class RowValidator:
+    """Checks an extractor's rows, day by day, against its table; yields the values as stored.
+
+    The one validation of the package: the real run stages what it yields (:class:`RowStager`),
+    the dry run (``analytics-assets print-extract``) prints it.
+    """
+
+    def __init__(self, spec: TableSpec, row_type: type, extractor_name: str) -> None:
+        self.spec = spec
+        self.row_type = row_type
+        self.extractor_name = extractor_name
+        self._user_columns = spec.columns[1:]
+
+    def day_values(
+        self, day: dt.date, window: tuple[dt.datetime, dt.datetime], rows: Iterable[Any]
+    ) -> Iterator[list[Any]]:
+        """The checked values of each row of ``day``, in column order (``date`` first).
+
+        Raises :class:`RowValidationError` at the first bad row, or once the rows are
+        exhausted if a date-aggregated extractor did not yield exactly one.
+        """
+        count = 0
+        for count, row in enumerate(rows, start=1):
+            yield self._row_values(day, window, count, row)
+        if self.spec.kind is ExtractorKind.DATE_AGGREGATED and count != 1:
+            raise RowValidationError(
+                f"extractor {self.extractor_name!r}, day {day}: a date-aggregated extractor "
+                f"must yield exactly one row per day, it yielded {count}"
+            )
+
+    def _row_values(
+        self, day: dt.date, window: tuple[dt.datetime, dt.datetime], number: int, row: Any
+    ) -> list[Any]:
+        where = f"extractor {self.extractor_name!r}, day {day}, row {number}"
+        if type(row) is not self.row_type:
+            raise RowValidationError(
+                f"{where}: expected a {self.row_type.__name__} instance, got {_type_name(row)}"
+            )
+        values: list[Any] = [day]
+        for column in self._user_columns:
+            try:
+                values.append(check_value(column, getattr(row, column.name)))
+            except _BadValue as problem:
+                raise RowValidationError(f"{where}, field {column.name!r}: {problem}") from None
+        if self.spec.timestamp_field is not None:
+            self._check_in_window(where, getattr(row, self.spec.timestamp_field), window)
+        return values
+
+    def _check_in_window(
+        self, where: str, moment: dt.datetime, window: tuple[dt.datetime, dt.datetime]
+    ) -> None:
+        start, end = window
+        if not start <= moment < end:
+            raise RowValidationError(
+                f"{where}, field {self.spec.timestamp_field!r}: {moment.isoformat()} is outside "
+                f"the day's window [{start.isoformat()}, {end.isoformat()})"
+            )
+
+
 class RowStager:
     """Validates rows day by day and appends them, chunk by chunk, to one parquet file."""
 
     def __init__(self, spec: TableSpec, row_type: type, extractor_name: str, path: Path) -> None:
         self.spec = spec
-        self.row_type = row_type
-        self.extractor_name = extractor_name
         self.staged = StagedRows(spec=spec, path=path)
-        self._user_columns = spec.columns[1:]
+        self._validator = RowValidator(spec, row_type, extractor_name)
         self._schema = arrow_schema(spec)
         self._writer: pq.ParquetWriter | None = None
         self._buffer: dict[str, list[Any]] = {name: [] for name in spec.column_names}
@@ -185,48 +242,16 @@ class RowStager:
     ) -> int:
         """Validate and stage the rows of one day; return how many there were."""
         count = 0
-        for count, row in enumerate(rows, start=1):
-            self._add_row(day, window, count, row)
-        if self.spec.kind is ExtractorKind.DATE_AGGREGATED and count != 1:
-            raise RowValidationError(
-                f"extractor {self.extractor_name!r}, day {day}: a date-aggregated extractor "
-                f"must yield exactly one row per day, it yielded {count}"
-            )
+        for values in self._validator.day_values(day, window, rows):
+            count += 1
+            for name, value in zip(self.spec.column_names, values, strict=True):
+                self._buffer[name].append(value)
+            self._buffered += 1
+            if self._buffered >= CHUNK_ROWS:
+                self._flush()
         self.staged.days.append(day)
         self.staged.rows_per_day[day] = count
         return count
-
-    def _add_row(
-        self, day: dt.date, window: tuple[dt.datetime, dt.datetime], number: int, row: Any
-    ) -> None:
-        where = f"extractor {self.extractor_name!r}, day {day}, row {number}"
-        if type(row) is not self.row_type:
-            raise RowValidationError(
-                f"{where}: expected a {self.row_type.__name__} instance, got {_type_name(row)}"
-            )
-        values = [day]
-        for column in self._user_columns:
-            try:
-                values.append(check_value(column, getattr(row, column.name)))
-            except _BadValue as problem:
-                raise RowValidationError(f"{where}, field {column.name!r}: {problem}") from None
-        if self.spec.timestamp_field is not None:
-            self._check_in_window(where, getattr(row, self.spec.timestamp_field), window)
-        for name, value in zip(self.spec.column_names, values, strict=True):
-            self._buffer[name].append(value)
-        self._buffered += 1
-        if self._buffered >= CHUNK_ROWS:
-            self._flush()
-
-    def _check_in_window(
-        self, where: str, moment: dt.datetime, window: tuple[dt.datetime, dt.datetime]
-    ) -> None:
-        start, end = window
-        if not start <= moment < end:
-            raise RowValidationError(
-                f"{where}, field {self.spec.timestamp_field!r}: {moment.isoformat()} is outside "
-                f"the day's window [{start.isoformat()}, {end.isoformat()})"
-            )
 
     def _flush(self) -> None:
         if not self._buffered:

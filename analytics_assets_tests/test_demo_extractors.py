@@ -15,7 +15,6 @@ import pytest
 
 import analytics_assets.extractors
 from analytics_assets.demo import SETTINGS_MODULE
-from analytics_assets.demo.shop.models import Contract, Customer, EmailMessage
 from analytics_assets.extract.discovery import find_extractors
 from analytics_assets.sources.django_orm import DjangoORM
 from analytics_assets_tests.materialize import (
@@ -25,26 +24,11 @@ from analytics_assets_tests.materialize import (
     partitions_from,
     table_rows,
 )
+from analytics_assets_tests.shop_rows import contracts, customer, emails
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = dt.UTC
 PARTITIONS = partitions_from("2024-03-01")
-
-
-def paris(text: str) -> dt.datetime:
-    """An instant written as Paris wall time with its explicit offset, e.g. +02:00."""
-    moment = dt.datetime.fromisoformat(text)
-    assert moment.tzinfo is not None
-    return moment
-
-
-def _customer(name: str, joined: str, client_since: str | None = None) -> Customer:
-    return Customer.objects.create(
-        email=f"{name}@example.com",
-        full_name=name.title(),
-        date_joined=paris(joined),
-        client_since=paris(client_since) if client_since else None,
-    )
 
 
 @pytest.fixture
@@ -60,29 +44,25 @@ def committed_shop(transactional_db):
 
 def _place_shop() -> None:
     """Three customers, three contracts and three emails around the 2024-03-31 DST change."""
-    ada = _customer("ada", "2024-03-29T12:00:00+01:00", "2024-03-31T03:30:00+02:00")
-    _customer("bob", "2024-03-31T01:30:00+01:00")  # just before clocks jump from 2:00 to 3:00
-    cyd = _customer("cyd", "2024-04-01T00:30:00+02:00")  # local 1 April, still 31 March in UTC
-    for signed, value in [
-        ("2024-03-31T10:00:00+02:00", "100.00"),
-        ("2024-03-31T23:59:00+02:00", "50.50"),
-        ("2024-04-01T00:10:00+02:00", "10.00"),  # 31 March 22:10 UTC
-    ]:
-        Contract.objects.create(customer=ada, signed_at=paris(signed), value=Decimal(value))
-    for sent, kind, opened in [
-        ("2024-03-31T01:59:59+01:00", "welcome", True),
-        ("2024-03-31T03:00:00+02:00", "invoice", False),
-        ("2024-04-01T00:00:00+02:00", "newsletter", True),  # exactly the next local midnight
-    ]:
-        EmailMessage.objects.create(
-            customer=cyd,
-            to_address="cyd@example.com",
-            subject="private subject",
-            kind=kind,
-            sent_at=paris(sent),
-            opened=opened,
-            bounced=False,
-        )
+    ada = customer("ada", "2024-03-29T12:00:00+01:00", "2024-03-31T03:30:00+02:00")
+    customer("bob", "2024-03-31T01:30:00+01:00")  # just before clocks jump from 2:00 to 3:00
+    cyd = customer("cyd", "2024-04-01T00:30:00+02:00")  # local 1 April, still 31 March in UTC
+    contracts(
+        ada,
+        [
+            ("2024-03-31T10:00:00+02:00", "100.00"),
+            ("2024-03-31T23:59:00+02:00", "50.50"),
+            ("2024-04-01T00:10:00+02:00", "10.00"),  # 31 March 22:10 UTC
+        ],
+    )
+    emails(
+        cyd,
+        [
+            ("2024-03-31T01:59:59+01:00", "welcome", True),
+            ("2024-03-31T03:00:00+02:00", "invoice", False),
+            ("2024-04-01T00:00:00+02:00", "newsletter", True),  # exactly the next local midnight
+        ],
+    )
 
 
 def _materialize_demo(warehouse, first: str, last: str | None = None):
@@ -158,7 +138,7 @@ def test_emails_land_on_their_local_day_without_personal_data(warehouse, bq_clie
 @pytest.mark.usefixtures("committed_shop")
 def test_rematerializing_a_day_after_the_source_changed_replaces_only_that_day(warehouse):
     _materialize_demo(warehouse, "2024-03-30", "2024-04-01")
-    _customer("dan", "2024-03-31T20:00:00+02:00")
+    customer("dan", "2024-03-31T20:00:00+02:00")
     _materialize_demo(warehouse, "2024-03-31")
     users = {row["date"]: row["users"] for row in table_rows(warehouse, "user")}
     assert users == {day("2024-03-30"): 1, day("2024-03-31"): 3, day("2024-04-01"): 3}

@@ -11,7 +11,6 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,11 +21,11 @@ from rich.console import Console
 
 import analytics_assets.warehouse.emulator as emulator_module
 from analytics_assets.cli import main
-from analytics_assets.demo.shop.models import Contract, Customer, EmailMessage
 from analytics_assets.dry_run import print_extract
 from analytics_assets.extract import DateAggregatedExtractor, day_window, last_complete_day
 from analytics_assets.extract.rows import RowStager, RowValidationError
 from analytics_assets.settings import load_settings
+from analytics_assets_tests.shop_rows import contracts, customer, emails
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEK = [dt.date(2024, 3, 25) + dt.timedelta(days=n) for n in range(7)]
@@ -42,47 +41,32 @@ def environment(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
 
 
-def _customer(name: str, joined: str, client_since: str | None = None) -> Customer:
-    return Customer.objects.create(
-        email=f"{name}@example.com",
-        full_name=name.title(),
-        date_joined=dt.datetime.fromisoformat(joined),
-        client_since=dt.datetime.fromisoformat(client_since) if client_since else None,
-    )
-
-
 @pytest.fixture
 def shop(db):
     """Five customers, four contracts and four emails around the week of the DST change."""
-    _customer("eve", "2024-03-24T23:59:59+01:00")  # the day before the week
-    ada = _customer("ada", "2024-03-25T00:00:00+01:00", "2024-03-31T03:30:00+02:00")
-    _customer("bob", "2024-03-27T23:30:00+01:00")
-    _customer("cyd", "2024-03-31T01:30:00+01:00")  # just before clocks jump from 2:00 to 3:00
-    _customer("dan", "2024-04-01T00:30:00+02:00")  # local 1 April, still 31 March in UTC
-    for signed, value in [
-        ("2024-03-26T12:00:00+01:00", "20.00"),
-        ("2024-03-31T10:00:00+02:00", "100.00"),
-        ("2024-03-31T23:59:00+02:00", "50.50"),
-        ("2024-04-01T00:10:00+02:00", "10.00"),  # 31 March 22:10 UTC
-    ]:
-        Contract.objects.create(
-            customer=ada, signed_at=dt.datetime.fromisoformat(signed), value=Decimal(value)
-        )
-    for sent, kind, opened in [
-        ("2024-03-25T00:00:00+01:00", "welcome", True),  # exactly the week's first midnight
-        ("2024-03-31T01:59:59+01:00", "reminder", False),
-        ("2024-03-31T03:00:00+02:00", "invoice", True),
-        ("2024-04-01T00:00:00+02:00", "newsletter", True),  # exactly the next local midnight
-    ]:
-        EmailMessage.objects.create(
-            customer=ada,
-            to_address="ada@example.com",
-            subject="private subject",
-            kind=kind,
-            sent_at=dt.datetime.fromisoformat(sent),
-            opened=opened,
-            bounced=False,
-        )
+    customer("eve", "2024-03-24T23:59:59+01:00")  # the day before the week
+    ada = customer("ada", "2024-03-25T00:00:00+01:00", "2024-03-31T03:30:00+02:00")
+    customer("bob", "2024-03-27T23:30:00+01:00")
+    customer("cyd", "2024-03-31T01:30:00+01:00")  # just before clocks jump from 2:00 to 3:00
+    customer("dan", "2024-04-01T00:30:00+02:00")  # local 1 April, still 31 March in UTC
+    contracts(
+        ada,
+        [
+            ("2024-03-26T12:00:00+01:00", "20.00"),
+            ("2024-03-31T10:00:00+02:00", "100.00"),
+            ("2024-03-31T23:59:00+02:00", "50.50"),
+            ("2024-04-01T00:10:00+02:00", "10.00"),  # 31 March 22:10 UTC
+        ],
+    )
+    emails(
+        ada,
+        [
+            ("2024-03-25T00:00:00+01:00", "welcome", True),  # exactly the week's first midnight
+            ("2024-03-31T01:59:59+01:00", "reminder", False),
+            ("2024-03-31T03:00:00+02:00", "invoice", True),
+            ("2024-04-01T00:00:00+02:00", "newsletter", True),  # exactly the next local midnight
+        ],
+    )
 
 
 # --- reading the printed tables back ------------------------------------------------------

@@ -127,6 +127,19 @@ def snake_case(class_name: str) -> str:
     return "_".join(word.lower() for word in _WORDS.findall(class_name))
 
 
+_PROJECT_ID_PATTERN = re.compile(r"^(?:[a-z][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+
+
+def check_project_id(project: str, what: str) -> str:
+    """Refuse a Google Cloud project id that is malformed (it is pasted into table ids)."""
+    if not _PROJECT_ID_PATTERN.match(project):
+        raise SchemaError(
+            f"{what} {project!r} is not a valid project id: 6 to 30 lowercase letters, digits "
+            "and hyphens, starting with a letter (optionally after a 'domain:' prefix)"
+        )
+    return project
+
+
 def check_identifier(name: str, what: str) -> str:
     """Refuse a table or column name BigQuery would reject or that would need quoting."""
     if not _NAME_PATTERN.match(name):
@@ -189,7 +202,9 @@ def build_table_spec(
     """Turn a row dataclass into a :class:`TableSpec`, or raise one clear :class:`SchemaError`."""
     if not (isinstance(row_type, type) and dataclasses.is_dataclass(row_type)):
         raise SchemaError(f"{row_type!r} is not a dataclass: rows must be @dataclass classes")
-    name = check_identifier(table_name or snake_case(row_type.__name__), "table name")
+    name = check_identifier(
+        table_name if table_name is not None else snake_case(row_type.__name__), "table name"
+    )
     annotations = _resolved_annotations(row_type)
     fields = dataclasses.fields(row_type)
     if not fields:

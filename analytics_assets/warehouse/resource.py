@@ -22,7 +22,7 @@ from google.cloud.bigquery.table import RowIterator
 from pydantic import PrivateAttr
 
 from analytics_assets.extract.rows import StagedRows
-from analytics_assets.extract.schema import check_identifier
+from analytics_assets.extract.schema import check_identifier, check_project_id
 from analytics_assets.warehouse.credentials import credentials_from_environment
 from analytics_assets.warehouse.day_replace import DayReplacer, days_predicate
 from analytics_assets.warehouse.tables import TableManager
@@ -54,6 +54,7 @@ class BigQueryWarehouse(dg.ConfigurableResource):
         return bool(self.emulator_url or self.embedded_emulator_dir)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        check_project_id(self.project, "BIGQUERY_PROJECT")
         check_identifier(self.dataset, "BIGQUERY_DATASET")
 
     def _endpoint(self) -> str | None:

@@ -30,6 +30,7 @@ from analytics_assets.extract import (
 from analytics_assets.sources.django_orm import DjangoORM
 from analytics_assets.warehouse.credentials import CredentialsError, credentials_from_environment
 from analytics_assets.warehouse.resource import BigQueryWarehouse
+from analytics_assets_tests.declare import declare_extractor
 from analytics_assets_tests.materialize import (
     assets_for,
     day,
@@ -599,36 +600,21 @@ def test_an_individual_rows_extractor_without_its_timestamp_field_is_refused_at_
 
 def test_a_table_name_with_sql_injection_is_refused_at_definition():
     with pytest.raises(SchemaError) as raised:
-
-        class InjectedExtractor(DateAggregatedExtractor[Stock]):
-            table_name = "x; DROP TABLE y"
-
-            def extract(self, start, end):
-                return []
+        declare_extractor(Stock, table_name="x; DROP TABLE y")
 
     assert str(raised.value) == f"table name 'x; DROP TABLE y' {NAME_RULE}"
 
 
 def test_a_table_name_with_a_backtick_is_refused_at_definition():
     with pytest.raises(SchemaError) as raised:
-
-        class BacktickExtractor(DateAggregatedExtractor[Stock]):
-            table_name = "stock` WHERE TRUE; --"
-
-            def extract(self, start, end):
-                return []
+        declare_extractor(Stock, table_name="stock` WHERE TRUE; --")
 
     assert str(raised.value) == f"table name 'stock` WHERE TRUE; --' {NAME_RULE}"
 
 
 def test_a_reserved_table_prefix_is_refused_at_definition():
     with pytest.raises(SchemaError) as raised:
-
-        class ReservedExtractor(DateAggregatedExtractor[Stock]):
-            table_name = "_partitiontime"
-
-            def extract(self, start, end):
-                return []
+        declare_extractor(Stock, table_name="_partitiontime")
 
     assert str(raised.value) == "table name '_partitiontime' uses a prefix BigQuery reserves"
 
@@ -645,12 +631,7 @@ def test_a_field_with_a_reserved_prefix_is_refused_at_definition():
 
 def test_an_empty_table_name_is_refused_at_definition():
     with pytest.raises(SchemaError) as raised:
-
-        class NamelessExtractor(DateAggregatedExtractor[Stock]):
-            table_name = ""
-
-            def extract(self, start, end):
-                return []
+        declare_extractor(Stock, table_name="")
 
     assert str(raised.value) == f"table name '' {NAME_RULE}"
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import types
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Optional, Union
+from typing import Optional, Union
 
 import pytest
 
@@ -18,6 +17,7 @@ from analytics_assets.extract import (
     column,
 )
 from analytics_assets.extract.schema import build_table_spec, snake_case
+from analytics_assets_tests.declare import declare_extractor
 
 
 @dataclass
@@ -103,16 +103,6 @@ def test_extractor_docstring_becomes_the_table_description():
     assert DocumentedExtractor.table.description == "Signups per day."
 
 
-def _declare(row_type: Any, base: Any = DateAggregatedExtractor, **attributes: Any) -> Any:
-    def extract(self, start, end):
-        return iter(())
-
-    def body(namespace):
-        namespace.update(extract=extract, **attributes)
-
-    return types.new_class("Declared", (base[row_type],), exec_body=body)
-
-
 @dataclass
 class WithList:
     items: list
@@ -191,7 +181,7 @@ class RowWithDifferentiated:
 )
 def test_bad_declarations_fail_when_the_extractor_class_is_defined(row_type, base, message):
     with pytest.raises(SchemaError) as raised:
-        _declare(row_type, base)
+        declare_extractor(row_type, base)
     assert message in str(raised.value)
 
 
@@ -201,7 +191,7 @@ def test_timestamp_field_name_is_overridable():
         seen_at: dt.datetime
         page: str
 
-    extractor = _declare(Visit, IndividualRowsExtractor, timestamp_field="seen_at")
+    extractor = declare_extractor(Visit, IndividualRowsExtractor, timestamp_field="seen_at")
     assert extractor.table.timestamp_field == "seen_at"
     assert extractor.table.column_names == ("date", "seen_at", "page")
 
@@ -211,7 +201,7 @@ def test_a_row_type_that_is_not_a_dataclass_is_refused():
         n: int
 
     with pytest.raises(SchemaError, match="is not a dataclass"):
-        _declare(NotADataclass)
+        declare_extractor(NotADataclass)
 
 
 def test_an_extractor_without_a_row_type_parameter_is_refused():

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from analytics_assets.settings import EMULATOR_PROJECT, Settings
+import dagster as dg
+
+from analytics_assets.demo.support_api import DemoSupportApi
+from analytics_assets.extractors.support_ticket import SUPPORT_API
+from analytics_assets.settings import (
+    DEMO_SUPPORT_API_TOKEN,
+    EMULATOR_PROJECT,
+    SUPPORT_API_TOKEN_ENV,
+    Settings,
+)
 from analytics_assets.sources.django_orm import DjangoORM
+from analytics_assets.sources.http_api import HttpApi
 from analytics_assets.warehouse.io_manager import BigQueryRowsIOManager
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 
@@ -34,10 +44,23 @@ def table_prefix(warehouse: BigQueryWarehouse) -> str:
     return f"{warehouse.project}.{warehouse.dataset}"
 
 
+def support_api_from_settings(settings: Settings) -> HttpApi:
+    """The support desk's API at ANALYTICS_SUPPORT_API_URL, else the demo API served locally.
+
+    The token is passed as ``dg.EnvVar``: the UI and run config show the variable's name.
+    """
+    token: Any = dg.EnvVar(SUPPORT_API_TOKEN_ENV) if settings.support_api_token else None
+    rate = settings.support_api_max_requests_per_second
+    if settings.support_api_url:
+        return HttpApi(base_url=settings.support_api_url, token=token, max_requests_per_second=rate)
+    return DemoSupportApi(token=token or DEMO_SUPPORT_API_TOKEN, max_requests_per_second=rate)
+
+
 def build_resources(settings: Settings) -> dict[str, Any]:
     warehouse = warehouse_from_settings(settings)
     return {
         "warehouse": warehouse,
         "bigquery_io_manager": BigQueryRowsIOManager(warehouse=warehouse),
         "django": DjangoORM(settings_module=settings.django_settings_module),
+        SUPPORT_API: support_api_from_settings(settings),
     }

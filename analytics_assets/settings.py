@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 EMULATOR_PROJECT = "local-project"
+SUPPORT_API_TOKEN_ENV = "ANALYTICS_SUPPORT_API_TOKEN"
+#: The token the demo API accepts when ANALYTICS_SUPPORT_API_TOKEN is not set (not a secret).
+DEMO_SUPPORT_API_TOKEN = "demo-support-token"
 
 
 class SettingsError(ValueError):
@@ -84,6 +87,11 @@ class Settings:
     #: A secret (its path is the credential): kept out of ``repr`` so it never reaches a log.
     failure_webhook_url: str | None = field(default=None, repr=False)
     ui_url: str = "http://127.0.0.1:3000"
+    #: The support desk's JSON API; None: the demo API, served by this process.
+    support_api_url: str | None = None
+    #: A secret: kept out of ``repr``. Read by the resource through ``dg.EnvVar``.
+    support_api_token: str | None = field(default=None, repr=False)
+    support_api_max_requests_per_second: float = 10.0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -146,4 +154,9 @@ def load_settings() -> Settings:
         extract_retry_delay_seconds=_env_float("ANALYTICS_EXTRACT_RETRY_DELAY_SECONDS", 20.0),
         failure_webhook_url=os.environ.get("ANALYTICS_FAILURE_WEBHOOK_URL", "").strip() or None,
         ui_url=_env("ANALYTICS_UI_URL", "http://127.0.0.1:3000").rstrip("/"),
+        support_api_url=os.environ.get("ANALYTICS_SUPPORT_API_URL", "").strip().rstrip("/") or None,
+        support_api_token=os.environ.get(SUPPORT_API_TOKEN_ENV, "").strip() or None,
+        support_api_max_requests_per_second=_env_float(
+            "ANALYTICS_SUPPORT_API_MAX_REQUESTS_PER_SECOND", 10.0
+        ),
     )

@@ -49,6 +49,7 @@ def materialize_days(
     last: str | None = None,
     *,
     raise_on_error: bool = True,
+    instance: dg.DagsterInstance | None = None,
     **extra_resources: Any,
 ) -> dg.ExecuteInProcessResult:
     """One run for the day ``first``, or for the range ``first..last`` (single-run backfill)."""
@@ -59,6 +60,7 @@ def materialize_days(
         partition_key=None if last else first,
         tags=tags,
         raise_on_error=raise_on_error,
+        instance=instance,
     )
 
 

@@ -13,7 +13,7 @@ from analytics_assets.resources import warehouse_from_settings
 from analytics_assets.settings import PROJECT_ROOT, SettingsError, load_settings
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 
-EXTRACTS = {"user", "contract", "email"}
+EXTRACTS = {"user", "contract", "email", "support_ticket"}
 DELTA_VIEWS = {"user_delta", "contract_delta"}
 
 

@@ -29,6 +29,11 @@ from analytics_assets_tests.shop_rows import contracts, customer, emails
 PARIS = ZoneInfo("Europe/Paris")
 UTC = dt.UTC
 PARTITIONS = partitions_from("2024-03-01")
+DJANGO_EXTRACTORS = [
+    extractor
+    for extractor in find_extractors(analytics_assets.extractors)
+    if extractor.source == "django"
+]
 
 
 @pytest.fixture
@@ -67,7 +72,7 @@ def _place_shop() -> None:
 
 def _materialize_demo(warehouse, first: str, last: str | None = None):
     return materialize_days(
-        assets_for(find_extractors(analytics_assets.extractors), warehouse, PARTITIONS),
+        assets_for(DJANGO_EXTRACTORS, warehouse, PARTITIONS),
         warehouse,
         first,
         last,

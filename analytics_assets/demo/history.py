@@ -75,7 +75,7 @@ def generate_history(
 
 
 def ensure_demo_database() -> HistoryStats | None:
-    """Migrate the demo database and, if it has no customer yet, seed FIRST_DATE to yesterday.
+    """Migrate the demo database and seed FIRST_DATE to yesterday where it is empty.
 
     Guarded by a file lock so two processes never migrate or seed at once. Returns None
     when the database was already seeded.
@@ -90,11 +90,27 @@ def ensure_demo_database() -> HistoryStats | None:
     settings = load_settings()
     with FileLock(_seed_lock_path(settings)):
         call_command("migrate", verbosity=0, interactive=False)
+        yesterday = last_complete_day(dt.datetime.now(dt.UTC), settings.tz)
+        ensure_demo_tickets(settings, yesterday)
         if Customer.objects.exists():
             return None
-        yesterday = last_complete_day(dt.datetime.now(dt.UTC), settings.tz)
         return generate_history(
             settings.first_date, yesterday, scale=settings.demo_scale, tz=settings.tz
+        )
+
+
+def ensure_demo_tickets(settings: Settings, last_day: dt.date) -> None:
+    """Seed the support desk's tickets if it has none (also in databases seeded before it)."""
+    from analytics_assets.demo.shop.models import SupportTicket
+    from analytics_assets.demo.tickets import seed_tickets
+
+    if not SupportTicket.objects.exists():
+        seed_tickets(
+            settings.first_date,
+            last_day,
+            seed=DEFAULT_SEED,
+            scale=settings.demo_scale,
+            tz=settings.tz,
         )
 
 

@@ -10,12 +10,17 @@ from typing import Any
 
 import dj_database_url
 
-from analytics_assets.settings import load_settings
+from analytics_assets.settings import DEMO_SUPPORT_API_TOKEN, load_settings
 
 _settings = load_settings()
 
-# Demo only: this project serves no HTTP, signs nothing and holds only generated data.
+# Demo only: this project signs nothing and holds only generated data.
 SECRET_KEY = "demo-only-not-secret-analytics-assets"
+
+# The support desk's JSON API (analytics_assets.demo.api), served on 127.0.0.1 only.
+ROOT_URLCONF = "analytics_assets.demo.urls"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+DEMO_API_TOKEN = _settings.support_api_token or DEMO_SUPPORT_API_TOKEN
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",

@@ -191,6 +191,15 @@ def _resolved_annotations(row_type: type) -> dict[str, Any]:
         raise SchemaError(f"{row_type.__name__}: cannot resolve an annotation ({error})") from None
 
 
+def row_columns(row_type: type) -> list[Column]:
+    """The columns of a row dataclass's fields, in declaration order (no ``date`` column)."""
+    annotations = _resolved_annotations(row_type)
+    fields = dataclasses.fields(row_type)
+    if not fields:
+        raise SchemaError(f"{row_type.__name__} declares no field")
+    return [_field_column(row_type, f, annotations[f.name]) for f in fields]
+
+
 def build_table_spec(
     row_type: type,
     kind: ExtractorKind,
@@ -205,11 +214,8 @@ def build_table_spec(
     name = check_identifier(
         table_name if table_name is not None else snake_case(row_type.__name__), "table name"
     )
-    annotations = _resolved_annotations(row_type)
+    user_columns = row_columns(row_type)
     fields = dataclasses.fields(row_type)
-    if not fields:
-        raise SchemaError(f"{row_type.__name__} declares no field")
-    user_columns = [_field_column(row_type, f, annotations[f.name]) for f in fields]
     if any(c.name == DATE_COLUMN for c in user_columns):
         raise SchemaError(
             f"{row_type.__name__}: a field may not be named {DATE_COLUMN!r}; the system adds "

@@ -3,7 +3,8 @@
 An extractor failure is transient when it, or any exception it was raised from, is a
 connection problem, a timeout, a database connection error, or an HTTP 429/5xx from
 Google. Everything else (a bad row, a schema change, a bug) fails at once: retrying
-would only repeat it.
+would only repeat it. So does a :class:`GaveUpRetrying`: the source client already retried
+for as long as it was allowed to.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ _ALWAYS_TRANSIENT: tuple[type[BaseException], ...] = (
     google_errors.TooManyRequests,
     google_errors.RetryError,
 )
+
+
+class GaveUpRetrying(RuntimeError):
+    """A source client retried a transient failure until its own limit: do not retry again."""
 
 
 def _library_transient_types() -> tuple[type[BaseException], ...]:
@@ -39,6 +44,8 @@ def is_transient(error: BaseException) -> bool:
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
+        if isinstance(current, GaveUpRetrying):
+            return False
         if isinstance(current, transient):
             return True
         seen.add(id(current))

@@ -1,4 +1,6 @@
-"""Models of the demo shop; personal data lives only in email, full_name, to_address and subject."""
+"""Models of the demo shop; personal data lives only in email, full_name, to_address, subject
+and requester_email.
+"""
 
 from __future__ import annotations
 
@@ -54,3 +56,45 @@ class EmailMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} email {self.pk}"
+
+
+class TicketChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat"
+    PHONE = "phone", "Phone"
+
+
+class TicketPriority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+class TicketStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending (answered, not solved)"
+    SOLVED = "solved", "Solved"
+
+
+class SupportTicket(models.Model):
+    """A request to the support desk, served by the demo JSON API (``/api/tickets/``).
+
+    ``requester_email`` and ``subject`` are personal data: the API returns them, the
+    support-ticket extractor does not declare them, so they never reach BigQuery.
+    """
+
+    requester_email = models.EmailField()
+    subject = models.CharField(max_length=200)
+    channel = models.CharField(max_length=10, choices=TicketChannel.choices)
+    priority = models.CharField(max_length=10, choices=TicketPriority.choices)
+    status = models.CharField(max_length=10, choices=TicketStatus.choices)
+    opened_at = models.DateTimeField(db_index=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    refund = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+
+    objects = models.Manager()
+
+    def __str__(self) -> str:
+        return f"ticket {self.pk} ({self.status})"

@@ -1,0 +1,203 @@
+"""How to page through a JSON list endpoint, declared once per API instead of a loop per extractor.
+
+Four styles: :class:`PageNumber` (``?page=2&page_size=100``), :class:`OffsetLimit`
+(``?offset=200&limit=100``), :class:`NextCursor` (pass the answer's cursor back) and
+:class:`NextUrl` (follow the answer's ``next`` link). Each names where the items are in an
+answer (a dotted path such as ``data.items``). The first two can tell every remaining page
+from the first answer's total, which lets the client fetch them concurrently.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Params = Mapping[str, str | int | float]
+
+
+class PaginationError(ValueError):
+    """An answer does not have the shape its pagination style declares."""
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """One page to fetch: a path relative to the API's base URL (or a full next URL)."""
+
+    url: str
+    params: Params = field(default_factory=dict)
+
+
+def lookup(document: Any, path: str) -> Any:
+    """The value at the dotted ``path`` of a JSON document; :class:`KeyError` if absent."""
+    value = document
+    for key in path.split("."):
+        if not isinstance(value, Mapping) or key not in value:
+            raise KeyError(path)
+        value = value[key]
+    return value
+
+
+def page_items(document: Any, path: str) -> list[Mapping[str, Any]]:
+    """The list of item objects at ``path`` of an answer."""
+    try:
+        items = lookup(document, path)
+    except KeyError:
+        keys = sorted(document) if isinstance(document, Mapping) else type(document).__name__
+        raise PaginationError(f"the answer has no {path!r} (it has: {keys})") from None
+    if not isinstance(items, list) or not all(isinstance(item, Mapping) for item in items):
+        raise PaginationError(f"{path!r} of the answer is not a list of objects")
+    return items
+
+
+def _total(document: Any, path: str | None) -> int | None:
+    if path is None:
+        return None
+    try:
+        total = lookup(document, path)
+    except KeyError:
+        return None
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
+
+
+class Pagination(Protocol):
+    """A pagination style: the first page, the next one, and (if known) all the remaining ones."""
+
+    @property
+    def items(self) -> str:
+        """Dotted path of the item list in an answer."""
+        ...
+
+    def first(self, path: str, params: Params) -> PageRequest: ...
+
+    def following(
+        self, request: PageRequest, document: Any, items: list[Mapping[str, Any]]
+    ) -> PageRequest | None: ...
+
+    def remaining(self, request: PageRequest, document: Any) -> list[PageRequest] | None: ...
+
+
+@dataclass(frozen=True)
+class PageNumber:
+    """``?page=N&page_size=S``, from ``first_page``; stops at a short page or the total."""
+
+    page_size: int = 100
+    page_param: str = "page"
+    size_param: str = "page_size"
+    first_page: int = 1
+    items: str = "results"
+    #: Dotted path of the total item count, if the API gives one (enables concurrent pages).
+    total: str | None = "count"
+
+    def first(self, path: str, params: Params) -> PageRequest:
+        return self._page(path, params, self.first_page)
+
+    def _page(self, path: str, params: Params, page: int) -> PageRequest:
+        return PageRequest(path, {**params, self.page_param: page, self.size_param: self.page_size})
+
+    def following(
+        self, request: PageRequest, document: Any, items: list[Mapping[str, Any]]
+    ) -> PageRequest | None:
+        if len(items) < self.page_size:
+            return None
+        return self._page(request.url, request.params, int(request.params[self.page_param]) + 1)
+
+    def remaining(self, request: PageRequest, document: Any) -> list[PageRequest] | None:
+        total = _total(document, self.total)
+        if total is None:
+            return None
+        pages = math.ceil(total / self.page_size)
+        first = int(request.params[self.page_param])
+        return [
+            self._page(request.url, request.params, page)
+            for page in range(first + 1, self.first_page + pages)
+        ]
+
+
+@dataclass(frozen=True)
+class OffsetLimit:
+    """``?offset=O&limit=L``; stops at a short page or the total."""
+
+    limit: int = 100
+    offset_param: str = "offset"
+    limit_param: str = "limit"
+    items: str = "results"
+    total: str | None = "count"
+
+    def first(self, path: str, params: Params) -> PageRequest:
+        return self._at(path, params, 0)
+
+    def _at(self, path: str, params: Params, offset: int) -> PageRequest:
+        paging = {self.offset_param: offset, self.limit_param: self.limit}
+        return PageRequest(path, {**params, **paging})
+
+    def following(
+        self, request: PageRequest, document: Any, items: list[Mapping[str, Any]]
+    ) -> PageRequest | None:
+        if len(items) < self.limit:
+            return None
+        offset = int(request.params[self.offset_param]) + len(items)
+        return self._at(request.url, request.params, offset)
+
+    def remaining(self, request: PageRequest, document: Any) -> list[PageRequest] | None:
+        total = _total(document, self.total)
+        if total is None:
+            return None
+        start = int(request.params[self.offset_param]) + self.limit
+        return [self._at(request.url, request.params, o) for o in range(start, total, self.limit)]
+
+
+@dataclass(frozen=True)
+class NextCursor:
+    """Pass the answer's ``next_cursor`` back as ``?cursor=``; stops when it is empty."""
+
+    cursor_param: str = "cursor"
+    next_cursor: str = "next_cursor"
+    items: str = "results"
+    #: Extra parameters of every page, e.g. ``{"page_size": 100}``.
+    page_params: Params = field(default_factory=dict)
+
+    def first(self, path: str, params: Params) -> PageRequest:
+        return PageRequest(path, {**params, **self.page_params})
+
+    def following(
+        self, request: PageRequest, document: Any, items: list[Mapping[str, Any]]
+    ) -> PageRequest | None:
+        try:
+            cursor = lookup(document, self.next_cursor)
+        except KeyError:
+            return None
+        if not cursor:
+            return None
+        return PageRequest(request.url, {**request.params, self.cursor_param: cursor})
+
+    def remaining(self, request: PageRequest, document: Any) -> list[PageRequest] | None:
+        return None
+
+
+@dataclass(frozen=True)
+class NextUrl:
+    """Follow the answer's ``next`` URL (same host only) until it is null."""
+
+    next_url: str = "next"
+    items: str = "results"
+
+    def first(self, path: str, params: Params) -> PageRequest:
+        return PageRequest(path, params)
+
+    def following(
+        self, request: PageRequest, document: Any, items: list[Mapping[str, Any]]
+    ) -> PageRequest | None:
+        try:
+            url = lookup(document, self.next_url)
+        except KeyError:
+            return None
+        if not url:
+            return None
+        if not isinstance(url, str):
+            raise PaginationError(f"{self.next_url!r} of the answer is not a URL: {url!r}")
+        return PageRequest(url)
+
+    def remaining(self, request: PageRequest, document: Any) -> list[PageRequest] | None:
+        return None

@@ -1,0 +1,115 @@
+"""Test helpers: the demo JSON API on a real 127.0.0.1 port, a server that resets connections,
+and an open :class:`HttpApi` client for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import socketserver
+import struct
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from analytics_assets.demo.api_faults import faults, journal
+from analytics_assets.demo.server import serve_demo_api
+from analytics_assets.settings import DEMO_SUPPORT_API_TOKEN
+from analytics_assets.sources.http_api import HttpApi
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@pytest.fixture
+def demo_api(transactional_db) -> Iterator[str]:
+    """The demo project's API served on a free port of 127.0.0.1 (committed test database)."""
+    faults.clear()
+    journal.clear()
+    with serve_demo_api() as url:
+        yield url
+    faults.clear()
+
+
+def queue_faults(base_url: str, *queued: dict[str, Any]) -> None:
+    """Make the demo API answer the next requests with ``queued`` faults, in order."""
+    from django.conf import settings
+
+    response = httpx.post(
+        f"{base_url}/api/faults/",
+        json={"faults": list(queued)},
+        headers={"Authorization": f"Bearer {settings.DEMO_API_TOKEN}"},
+    )
+    response.raise_for_status()
+    journal.clear()
+
+
+def arrivals(path_prefix: str = "/api/tickets") -> list[float]:
+    """Monotonic arrival times of the demo API's requests under ``path_prefix``."""
+    return [e.arrived for e in journal.entries() if e.path.startswith(path_prefix)]
+
+
+@contextmanager
+def open_api(
+    base_url: str, *, token: str = DEMO_SUPPORT_API_TOKEN, **config: Any
+) -> Iterator[HttpApi]:
+    """An :class:`HttpApi` opened on ``base_url`` as a run would open it."""
+    api = HttpApi(base_url=base_url, token=token, **config)
+    api.open(base_url)
+    try:
+        yield api
+    finally:
+        api.close()
+
+
+def window_params(day: str) -> dict[str, str]:
+    start = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(), tzinfo=PARIS)
+    end = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time(), tzinfo=PARIS)
+    return {"opened_after": start.isoformat(), "opened_before": end.isoformat()}
+
+
+class _ResetThenAnswer(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        server = self.server
+        assert isinstance(server, _ResettingServer)
+        self.request.recv(65536)
+        with server.lock:
+            server.connections += 1
+            reset = server.connections <= server.resets
+        if reset:
+            # SO_LINGER with a zero timeout: close() sends RST instead of FIN.
+            self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            return
+        body = server.body
+        self.request.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+
+
+class _ResettingServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+
+    def __init__(self, resets: int, body: bytes) -> None:
+        super().__init__(("127.0.0.1", 0), _ResetThenAnswer)
+        self.resets = resets
+        self.body = body
+        self.connections = 0
+        self.lock = threading.Lock()
+
+
+@contextmanager
+def resetting_server(resets: int, body: bytes) -> Iterator[_ResettingServer]:
+    """A server on 127.0.0.1 that resets its first ``resets`` connections, then answers ``body``."""
+    server = _ResettingServer(resets, body)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

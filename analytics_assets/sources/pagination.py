@@ -39,6 +39,14 @@ def lookup(document: Any, path: str) -> Any:
     return value
 
 
+def lookup_or_none(document: Any, path: str) -> Any:
+    """The value at ``path``, or None when the answer does not have it."""
+    try:
+        return lookup(document, path)
+    except KeyError:
+        return None
+
+
 def page_items(document: Any, path: str) -> list[Mapping[str, Any]]:
     """The list of item objects at ``path`` of an answer."""
     try:
@@ -52,12 +60,7 @@ def page_items(document: Any, path: str) -> list[Mapping[str, Any]]:
 
 
 def _total(document: Any, path: str | None) -> int | None:
-    if path is None:
-        return None
-    try:
-        total = lookup(document, path)
-    except KeyError:
-        return None
+    total = None if path is None else lookup_or_none(document, path)
     return total if isinstance(total, int) and not isinstance(total, bool) else None
 
 
@@ -164,10 +167,7 @@ class NextCursor:
     def following(
         self, request: PageRequest, document: Any, items: list[Mapping[str, Any]]
     ) -> PageRequest | None:
-        try:
-            cursor = lookup(document, self.next_cursor)
-        except KeyError:
-            return None
+        cursor = lookup_or_none(document, self.next_cursor)
         if not cursor:
             return None
         return PageRequest(request.url, {**request.params, self.cursor_param: cursor})
@@ -189,10 +189,7 @@ class NextUrl:
     def following(
         self, request: PageRequest, document: Any, items: list[Mapping[str, Any]]
     ) -> PageRequest | None:
-        try:
-            url = lookup(document, self.next_url)
-        except KeyError:
-            return None
+        url = lookup_or_none(document, self.next_url)
         if not url:
             return None
         if not isinstance(url, str):

@@ -20,18 +20,25 @@ from analytics_assets.warehouse.io_manager import BigQueryRowsIOManager
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 
 
+def dataset_config(settings: Settings) -> dict[str, Any]:
+    """The warehouse's dataset: name, location, and governance (description, labels, groups)."""
+    return {
+        "dataset": settings.bigquery_dataset,
+        "location": settings.bigquery_location,
+        "dataset_description": settings.bigquery_dataset_description,
+        "dataset_labels": dict(settings.bigquery_dataset_labels),
+        "reader_groups": list(settings.bigquery_reader_groups),
+        "writer_groups": list(settings.bigquery_writer_groups),
+    }
+
+
 def warehouse_from_settings(settings: Settings) -> BigQueryWarehouse:
     """Real BigQuery when BIGQUERY_PROJECT is set; else an emulator (external or embedded)."""
     if settings.bigquery_project:
-        return BigQueryWarehouse(
-            project=settings.bigquery_project,
-            dataset=settings.bigquery_dataset,
-            location=settings.bigquery_location,
-        )
+        return BigQueryWarehouse(project=settings.bigquery_project, **dataset_config(settings))
     return BigQueryWarehouse(
         project=EMULATOR_PROJECT,
-        dataset=settings.bigquery_dataset,
-        location=settings.bigquery_location,
+        **dataset_config(settings),
         emulator_url=settings.bigquery_emulator_url,
         embedded_emulator_dir=None
         if settings.bigquery_emulator_url

@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from analytics_assets.warehouse.dataset_governance import (
+    DEFAULT_DATASET_DESCRIPTION,
+    check_description,
+    parse_group_emails,
+    parse_labels,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,6 +70,18 @@ def _env_float(name: str, default: float) -> float:
         raise SettingsError(f"{name}={raw!r} is not a number") from None
 
 
+_Parsed = TypeVar("_Parsed")
+
+
+def _env_parsed(name: str, parse: Callable[[str], _Parsed], default: str = "") -> _Parsed:
+    """``parse`` the variable's value; its ValueError becomes a SettingsError naming ``name``."""
+    raw = _env(name, default)
+    try:
+        return parse(raw)
+    except ValueError as problem:
+        raise SettingsError(f"{name}: {problem}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, resolved once per process by :func:`load_settings`."""
@@ -92,6 +114,11 @@ class Settings:
     #: A secret: kept out of ``repr``. Read by the resource through ``dg.EnvVar``.
     support_api_token: str | None = field(default=None, repr=False)
     support_api_max_requests_per_second: float = 10.0
+    #: Dataset governance, reconciled on every write (warehouse/dataset_governance.py).
+    bigquery_dataset_description: str = DEFAULT_DATASET_DESCRIPTION
+    bigquery_dataset_labels: Mapping[str, str] = field(default_factory=dict)
+    bigquery_reader_groups: tuple[str, ...] = ()
+    bigquery_writer_groups: tuple[str, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -127,6 +154,8 @@ def load_settings() -> Settings:
         raise SettingsError(
             f"ANALYTICS_TIMEZONE={timezone!r} is not an IANA time zone (e.g. Europe/Paris)"
         ) from None
+    readers = _env_parsed("BIGQUERY_READER_GROUPS", parse_group_emails)
+    writers = partial(parse_group_emails, taken=readers, taken_by="BIGQUERY_READER_GROUPS")
     return Settings(
         first_date=first_date,
         timezone=timezone,
@@ -159,4 +188,10 @@ def load_settings() -> Settings:
         support_api_max_requests_per_second=_env_float(
             "ANALYTICS_SUPPORT_API_MAX_REQUESTS_PER_SECOND", 10.0
         ),
+        bigquery_dataset_description=_env_parsed(
+            "BIGQUERY_DATASET_DESCRIPTION", check_description, DEFAULT_DATASET_DESCRIPTION
+        ),
+        bigquery_dataset_labels=_env_parsed("BIGQUERY_DATASET_LABELS", parse_labels),
+        bigquery_reader_groups=readers,
+        bigquery_writer_groups=_env_parsed("BIGQUERY_WRITER_GROUPS", writers),
     )

@@ -27,15 +27,20 @@ from analytics_assets.extract import (
     SchemaError,
     column,
 )
+from analytics_assets.extract.checks import build_extractor_checks
 from analytics_assets.sources.django_orm import DjangoORM
 from analytics_assets.warehouse.credentials import CredentialsError, credentials_from_environment
 from analytics_assets.warehouse.resource import BigQueryWarehouse
+from analytics_assets.warehouse.tables import schema_fields
 from analytics_assets_tests.declare import declare_extractor
 from analytics_assets_tests.materialize import (
+    RANGE_END_TAG,
+    RANGE_START_TAG,
     assets_for,
     day,
     materialize_days,
     partitions_from,
+    resources_for,
     table_rows,
 )
 
@@ -200,20 +205,53 @@ def assert_bad_tap_refused(warehouse: BigQueryWarehouse, bad: RowsFor, expected:
     assert table_rows(warehouse, "tap") == before
 
 
+def table_state(warehouse: BigQueryWarehouse, table: str) -> dict[str, Any]:
+    """What a refused run must leave as it was: rows, columns, labels, description."""
+    live = warehouse.get_client().get_table(warehouse.table_id(table))
+    return {
+        "rows": table_rows(warehouse, table),
+        "columns": [f.to_api_repr() for f in live.schema],
+        "labels": live.labels,
+        "description": live.description,
+    }
+
+
+def schema_check_differences(warehouse: BigQueryWarehouse, extractor: type[Extractor[Any]]) -> str:
+    """What the ``schema_matches_declaration`` check of ``extractor`` reports, run alone."""
+    key = dg.AssetCheckKey(dg.AssetKey(extractor.table.name), "schema_matches_declaration")
+    result = dg.materialize(
+        [
+            *assets_for([extractor], warehouse, PARTITIONS),
+            *build_extractor_checks(extractor.table, PARTITIONS),
+        ],
+        resources=resources_for(warehouse),
+        selection=dg.AssetSelection.checks(key),
+        tags={RANGE_START_TAG: FIRST, RANGE_END_TAG: LAST},
+    )
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.passed is False
+    return str(evaluation.metadata["differences"].value)
+
+
 def assert_drift_refused(
-    warehouse: BigQueryWarehouse, changed: type[Extractor[Any]], differences: str
+    warehouse: BigQueryWarehouse,
+    changed: type[Extractor[Any]],
+    differences: str,
+    original: type[Extractor[Any]] = LedgerExtractor,
 ) -> None:
-    """Seed ``ledger``; ``changed`` (same table, new declaration) is refused before writing."""
-    before = seed(warehouse, LedgerExtractor, "ledger")
+    """Seed ``original``'s table; ``changed`` (same table, new declaration) is refused before
+    writing, BigQuery is unchanged, and the schema check reports the same differences."""
+    table = original.table.name
+    seed(warehouse, original, table)
+    before = table_state(warehouse, table)
     assert_run_refused(
         warehouse,
         changed,
-        f"SchemaMismatchError: table {warehouse.table_id('ledger')} does not match its "
+        f"SchemaMismatchError: table {warehouse.table_id(table)} does not match its "
         f"extractor's declaration: {differences}{DRIFT_ADVICE}",
     )
-    assert table_rows(warehouse, "ledger") == before
-    live = warehouse.get_client().get_table(warehouse.table_id("ledger"))
-    assert [f.name for f in live.schema] == ["date", "entries", "amount"]
+    assert table_state(warehouse, table) == before
+    assert schema_check_differences(warehouse, changed) == differences
 
 
 def dataset_ids(client: bigquery.Client) -> set[str]:
@@ -809,6 +847,112 @@ def test_a_column_order_change_on_an_existing_table_is_refused_and_bigquery_is_u
         "column order changed: table has ['date', 'entries', 'amount'], "
         "declared ['date', 'amount', 'entries']",
     )
+
+
+# --- changes the columns cannot show -------------------------------------------------------
+
+
+@dataclass
+class LedgerCumulative:
+    entries: int = column(differentiate=True)
+    amount: float = 0.0
+
+
+class LedgerCumulativeExtractor(DateAggregatedExtractor[LedgerCumulative]):
+    source = "python"
+    table_name = "ledger"
+
+    def extract(self, start, end):
+        yield LedgerCumulative(start.day, 1.5)
+
+
+@dataclass
+class TapDaily:
+    timestamp: dt.datetime
+    screen: str
+
+
+class TapDailyExtractor(DateAggregatedExtractor[TapDaily]):
+    source = "python"
+    table_name = "tap"
+
+    def extract(self, start, end):
+        yield TapDaily(start, "home")
+
+
+def test_a_differentiate_flag_added_on_an_existing_table_is_refused_and_bigquery_is_unchanged(
+    warehouse,
+):
+    assert_drift_refused(
+        warehouse,
+        LedgerCumulativeExtractor,
+        "differentiated fields changed: table has [], declared ['entries']",
+    )
+
+
+def test_a_differentiate_flag_removed_on_an_existing_table_is_refused_and_bigquery_is_unchanged(
+    warehouse,
+):
+    assert_drift_refused(
+        warehouse,
+        LedgerExtractor,
+        "differentiated fields changed: table has ['entries'], declared []",
+        original=LedgerCumulativeExtractor,
+    )
+
+
+def test_an_extractor_kind_change_with_the_same_columns_is_refused_and_bigquery_is_unchanged(
+    warehouse,
+):
+    assert TapDailyExtractor.table.column_names == TapExtractor.table.column_names
+    assert_drift_refused(
+        warehouse,
+        TapDailyExtractor,
+        "extractor kind changed: table has individual-rows, declared date-aggregated",
+        original=TapExtractor,
+    )
+
+
+def test_a_table_created_before_the_markers_is_adopted_then_guarded(warehouse, bq_client):
+    spec = LedgerCumulativeExtractor.table
+    warehouse.tables().ensure_dataset()
+    old = bigquery.Table(warehouse.table_id("ledger"), schema=schema_fields(spec))
+    old.time_partitioning = bigquery.TimePartitioning(field="date")
+    old.labels = {"managed-by": "analytics-assets", "extractor-kind": "date-aggregated"}
+    bq_client.create_table(old)
+
+    before = seed(warehouse, LedgerCumulativeExtractor, "ledger")
+
+    assert bq_client.get_table(old).labels == {**old.labels, "differentiated": "entries"}
+    assert_run_refused(
+        warehouse,
+        LedgerExtractor,
+        f"SchemaMismatchError: table {warehouse.table_id('ledger')} does not match its "
+        "extractor's declaration: differentiated fields changed: table has ['entries'], "
+        f"declared []{DRIFT_ADVICE}",
+    )
+    assert table_rows(warehouse, "ledger") == before
+
+
+def test_a_removed_extractor_leaves_its_table_and_rows_alone(warehouse):
+    both = assets_for([StockExtractor, TapExtractor], warehouse, PARTITIONS)
+    materialize_days(both, warehouse, FIRST, LAST)
+    stock_before = table_state(warehouse, "stock")
+    tap_before = table_rows(warehouse, "tap")
+    SOURCE["stock"] = stock_rows(100)
+    SOURCE["tap"] = tap_rows("changed")
+
+    without_stock = assets_for([TapExtractor], warehouse, PARTITIONS)
+    materialize_days(without_stock, warehouse, FIRST, LAST)
+
+    assert table_state(warehouse, "stock") == stock_before
+    assert table_rows(warehouse, "stock_delta") == [
+        {"date": day(FIRST), "items": 2},
+        {"date": day(BAD_DAY), "items": 1},
+        {"date": day(LAST), "items": 1},
+    ]
+    assert table_rows(warehouse, "tap") != tap_before
+    assert {row["screen"] for row in table_rows(warehouse, "tap")} == {"changed"}
 
 
 # --- the warehouse itself ------------------------------------------------------------------

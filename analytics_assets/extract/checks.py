@@ -3,7 +3,8 @@
 They run after the extract asset in the same run and look at what landed in BigQuery
 for the run's days (a day, or the range of a single-run backfill):
 
-* ``schema_matches_declaration``: the live table has exactly the declared columns;
+* ``schema_matches_declaration``: the live table has exactly the declared columns, and
+  was written by the same extractor kind with the same differentiated fields;
 * ``one_row_per_day`` (date-aggregated): each of the run's days has exactly one row;
 * ``rows_match_source`` (individual rows): BigQuery holds, for each day, as many rows as
   the extractor read from its source in this run;
@@ -28,7 +29,7 @@ from dagster._core.storage.tags import (
 from analytics_assets.extract.schema import DATE_COLUMN, ExtractorKind, TableSpec
 from analytics_assets.warehouse.day_replace import days_predicate
 from analytics_assets.warehouse.resource import BigQueryWarehouse
-from analytics_assets.warehouse.tables import declared_columns, describe_schema_drift, live_columns
+from analytics_assets.warehouse.tables import describe_table_drift
 
 ROW_COUNT_KEY = "dagster/row_count"
 SHOWN_DAYS = 10
@@ -94,11 +95,14 @@ def build_extractor_checks(
     @dg.asset_check(
         asset=key,
         name="schema_matches_declaration",
-        description="The live BigQuery table has exactly the columns the row dataclass declares.",
+        description=(
+            "The live BigQuery table has exactly the columns the row dataclass declares, "
+            "its extractor kind and its differentiated fields."
+        ),
     )
     def schema_matches_declaration(warehouse: BigQueryWarehouse) -> dg.AssetCheckResult:
         live = warehouse.get_client().get_table(warehouse.table_id(spec.name))
-        problems = describe_schema_drift(declared_columns(spec), live_columns(live))
+        problems = describe_table_drift(spec, live)
         return dg.AssetCheckResult(
             passed=not problems,
             metadata={"differences": "; ".join(problems) or "none"},

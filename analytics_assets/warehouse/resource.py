@@ -19,11 +19,15 @@ from google.api_core.client_options import ClientOptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 from google.cloud.bigquery.table import RowIterator
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from analytics_assets.extract.rows import StagedRows
 from analytics_assets.extract.schema import check_identifier, check_project_id
 from analytics_assets.warehouse.credentials import credentials_from_environment
+from analytics_assets.warehouse.dataset_governance import (
+    DEFAULT_DATASET_DESCRIPTION,
+    DatasetPolicy,
+)
 from analytics_assets.warehouse.day_replace import DayReplacer, days_predicate
 from analytics_assets.warehouse.tables import TableManager
 
@@ -46,6 +50,12 @@ class BigQueryWarehouse(dg.ConfigurableResource):
     embedded_emulator_dir: str | None = None
     embedded_emulator_port: int = 9050
     maximum_bytes_billed: int | None = None
+    #: Dataset governance (BIGQUERY_DATASET_DESCRIPTION, _LABELS, _READER_GROUPS,
+    #: _WRITER_GROUPS), validated by the settings; reconciled on every write.
+    dataset_description: str = DEFAULT_DATASET_DESCRIPTION
+    dataset_labels: dict[str, str] = Field(default_factory=dict)
+    reader_groups: list[str] = Field(default_factory=list)
+    writer_groups: list[str] = Field(default_factory=list)
 
     _client: bigquery.Client | None = PrivateAttr(default=None)
 
@@ -86,8 +96,15 @@ class BigQueryWarehouse(dg.ConfigurableResource):
                 )
         return self._client
 
+    def dataset_policy(self) -> DatasetPolicy:
+        return DatasetPolicy.from_groups(
+            self.dataset_description, self.dataset_labels, self.reader_groups, self.writer_groups
+        )
+
     def tables(self) -> TableManager:
-        return TableManager(self.get_client(), self.project, self.dataset, self.location)
+        return TableManager(
+            self.get_client(), self.project, self.dataset, self.location, self.dataset_policy()
+        )
 
     def table_id(self, table: str) -> str:
         return f"{self.project}.{self.dataset}.{table}"

@@ -1,19 +1,36 @@
 """Datasets and tables in BigQuery: create them as declared, refuse any drift from the declaration.
 
 A table is created once with the explicit schema of its row dataclass, lowercase columns,
-and DAY partitioning on its ``date`` column. After that its schema is frozen: a run whose
-declared schema differs from the live table fails before writing anything, saying what
-changed and how to move on (name a new table, which backfills from the first date).
+DAY partitioning on its ``date`` column, and labels recording its extractor kind and
+differentiated fields (:mod:`analytics_assets.warehouse.table_markers`). After that it is
+frozen: a run whose declaration differs from the live table (columns, kind or
+differentiated fields) fails before writing anything, saying what changed and how to move
+on (name a new table, which backfills from the first date).
+
+The dataset is created in the configured location and reconciled with the configured
+description, labels and group access on every write
+(:mod:`analytics_assets.warehouse.dataset_governance`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
-from google.api_core.exceptions import NotFound
+from google.api_core.exceptions import NotFound, PreconditionFailed
 from google.cloud import bigquery
 
 from analytics_assets.extract.schema import DATE_COLUMN, TableSpec
+from analytics_assets.warehouse.dataset_governance import (
+    MANAGED_BY_LABEL,
+    DatasetPolicy,
+    reconcile,
+)
+from analytics_assets.warehouse.table_markers import (
+    describe_marker_drift,
+    marker_labels,
+    missing_markers,
+)
 
 # The REST API answers with the legacy names of the standard SQL types.
 _LEGACY_TYPE_NAMES = {
@@ -22,7 +39,8 @@ _LEGACY_TYPE_NAMES = {
     "BOOLEAN": "BOOL",
     "BIGNUMERIC": "BIGNUMERIC",
 }
-MANAGED_BY_LABEL = {"managed-by": "analytics-assets"}
+#: Attempts at updating the dataset when a concurrent edit changed its etag meanwhile.
+DATASET_UPDATE_ATTEMPTS = 3
 
 
 class SchemaMismatchError(RuntimeError):
@@ -96,14 +114,28 @@ def describe_schema_drift(declared: list[LiveColumn], live: list[LiveColumn]) ->
     return problems
 
 
+def describe_table_drift(spec: TableSpec, live: bigquery.Table) -> list[str]:
+    """What differs between a declaration and its live table: columns first, then markers."""
+    problems = describe_schema_drift(declared_columns(spec), live_columns(live))
+    return problems or describe_marker_drift(spec, live.labels)
+
+
 class TableManager:
     """Creates and checks the dataset and tables of one (project, dataset)."""
 
-    def __init__(self, client: bigquery.Client, project: str, dataset: str, location: str) -> None:
+    def __init__(
+        self,
+        client: bigquery.Client,
+        project: str,
+        dataset: str,
+        location: str,
+        policy: DatasetPolicy | None = None,
+    ) -> None:
         self.client = client
         self.project = project
         self.dataset = dataset
         self.location = location
+        self.policy = policy or DatasetPolicy()
 
     @property
     def dataset_id(self) -> str:
@@ -113,24 +145,45 @@ class TableManager:
         return f"{self.project}.{self.dataset}.{table}"
 
     def ensure_dataset(self) -> bigquery.Dataset:
+        """Create the dataset if missing, check its location, reconcile its governance.
+
+        The update carries the etag it was computed from: if someone changed the dataset
+        in between, BigQuery refuses it (412) and the reconciliation starts again from the
+        new state, so a concurrent edit is never overwritten.
+        """
+        for _ in range(DATASET_UPDATE_ATTEMPTS - 1):
+            with contextlib.suppress(PreconditionFailed):
+                return self._reconcile_dataset()
+        return self._reconcile_dataset()
+
+    def _reconcile_dataset(self) -> bigquery.Dataset:
+        dataset = self._get_or_create_dataset()
+        self._check_location(dataset)
+        changed = reconcile(dataset, self.policy)
+        return self.client.update_dataset(dataset, changed) if changed else dataset
+
+    def _get_or_create_dataset(self) -> bigquery.Dataset:
         try:
-            existing = self.client.get_dataset(self.dataset_id)
+            return self.client.get_dataset(self.dataset_id)
         except NotFound:
+            # No access entries at creation: BigQuery then adds its defaults (project
+            # owners, writers, readers, and the creator as OWNER); groups come in the update.
             dataset = bigquery.Dataset(self.dataset_id)
             dataset.location = self.location
-            dataset.labels = dict(MANAGED_BY_LABEL)
-            dataset.description = "Daily analytics written by the analytics_assets code location."
+            dataset.labels = {**MANAGED_BY_LABEL, **self.policy.labels}
+            dataset.description = self.policy.description
             return self.client.create_dataset(dataset, exists_ok=True)
-        if (existing.location or "").lower() != self.location.lower():
+
+    def _check_location(self, dataset: bigquery.Dataset) -> None:
+        if (dataset.location or "").lower() != self.location.lower():
             raise DatasetLocationError(
-                f"dataset {self.dataset_id} is in location {existing.location!r}, but "
+                f"dataset {self.dataset_id} is in location {dataset.location!r}, but "
                 f"BIGQUERY_LOCATION is {self.location!r}; BigQuery cannot move a dataset: "
                 "set BIGQUERY_LOCATION to match, or use another BIGQUERY_DATASET"
             )
-        return existing
 
     def ensure_table(self, spec: TableSpec) -> bigquery.Table:
-        """Create the table if missing; otherwise check its schema against ``spec``."""
+        """Create the table if missing; otherwise check it against ``spec`` and adopt it."""
         table_id = self.table_id(spec.name)
         try:
             live = self.client.get_table(table_id)
@@ -140,13 +193,22 @@ class TableManager:
                 type_=bigquery.TimePartitioningType.DAY, field=DATE_COLUMN
             )
             table.description = spec.description
-            table.labels = {**MANAGED_BY_LABEL, "extractor-kind": spec.kind.value.replace("_", "-")}
+            table.labels = {**MANAGED_BY_LABEL, **marker_labels(spec)}
             return self.client.create_table(table, exists_ok=True)
         self.check_schema(spec, live)
-        return live
+        return self._adopt(spec, live)
+
+    def _adopt(self, spec: TableSpec, live: bigquery.Table) -> bigquery.Table:
+        """Write the marker labels a table created before them lacks (the whole label map,
+        which BigQuery merges and the emulator replaces: the same result on both)."""
+        missing = missing_markers(spec, live.labels)
+        if not missing:
+            return live
+        live.labels = {**live.labels, **missing}
+        return self.client.update_table(live, ["labels"])
 
     def check_schema(self, spec: TableSpec, live: bigquery.Table) -> None:
-        problems = describe_schema_drift(declared_columns(spec), live_columns(live))
+        problems = describe_table_drift(spec, live)
         if problems:
             raise SchemaMismatchError(
                 f"table {self.table_id(spec.name)} does not match its extractor's declaration: "

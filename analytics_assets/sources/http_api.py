@@ -37,6 +37,26 @@ PROGRESS_EVERY_SECONDS = 10.0
 _ERROR_BODY_CHARS = 200
 
 
+class _MaskUrlCredentials(logging.Filter):
+    """httpx logs each request's full URL at INFO: mask user info and credential parameters."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                safe_url(arg) if isinstance(arg, httpx.URL) else arg for arg in record.args
+            )
+        return True
+
+
+_MASK_URL_CREDENTIALS = _MaskUrlCredentials()
+
+
+def _mask_credentials_in_httpx_logs() -> None:
+    httpx_logger = logging.getLogger("httpx")
+    if _MASK_URL_CREDENTIALS not in httpx_logger.filters:
+        httpx_logger.addFilter(_MASK_URL_CREDENTIALS)
+
+
 class HttpApi(dg.ConfigurableResource):
     """A JSON HTTP API: base URL, token, timeouts, rate limit, retries and paging."""
 
@@ -68,9 +88,7 @@ class HttpApi(dg.ConfigurableResource):
 
     def open(self, base_url: str) -> None:
         """Create the client and the rate limiter (Dagster calls this before a run's steps)."""
-        # httpx logs every URL at INFO, query string (and any api_key in it) included; the
-        # progress lines of this resource replace it, with credentials masked.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        _mask_credentials_in_httpx_logs()
         headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
         if self.token:
             credential = f"{self.auth_scheme} {self.token}" if self.auth_scheme else self.token

@@ -15,6 +15,7 @@ import pytest
 
 import analytics_assets.extractors
 from analytics_assets.demo import SETTINGS_MODULE
+from analytics_assets.extract import DateAggregatedExtractor, day_window
 from analytics_assets.extract.discovery import find_extractors
 from analytics_assets.sources.django_orm import DjangoORM
 from analytics_assets_tests.materialize import (
@@ -149,3 +150,30 @@ def test_rematerializing_a_day_after_the_source_changed_replaces_only_that_day(w
     assert users == {day("2024-03-30"): 1, day("2024-03-31"): 3, day("2024-04-01"): 3}
     deltas = {row["date"]: row["users"] for row in table_rows(warehouse, "user_delta")}
     assert deltas == {day("2024-03-30"): 1, day("2024-03-31"): 2, day("2024-04-01"): 0}
+
+
+RANGE_EXTRACTORS = [
+    extractor
+    for extractor in DJANGO_EXTRACTORS
+    if isinstance(extractor, type)
+    and issubclass(extractor, DateAggregatedExtractor)
+    and extractor.extracts_ranges()
+]
+
+
+@pytest.mark.usefixtures("shop")
+@pytest.mark.parametrize("extractor_cls", RANGE_EXTRACTORS, ids=lambda cls: cls.table.name)
+@pytest.mark.parametrize(
+    "days",
+    [
+        ["2024-03-28", "2024-03-29", "2024-03-30", "2024-03-31", "2024-04-01", "2024-04-02"],
+        ["2024-03-27", "2024-03-31", "2024-04-02"],  # not contiguous, as a gap-filling chunk
+    ],
+    ids=["contiguous", "with-gaps"],
+)
+def test_a_range_query_gives_each_day_the_row_of_its_own_query(extractor_cls, days):
+    extractor = extractor_cls()
+    windows = [day_window(day(text), PARIS) for text in days]
+    assert list(extractor.extract_days(windows)) == [
+        row for window in windows for row in extractor.extract(*window)
+    ]

@@ -13,6 +13,7 @@ import pytest
 
 from analytics_assets.extract import DateAggregatedExtractor, IndividualRowsExtractor, day_window
 from analytics_assets.extract import rows as rows_module
+from analytics_assets.extract.assets import stage_days
 from analytics_assets.extract.rows import RowStager, RowValidationError
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -167,3 +168,120 @@ def test_large_days_are_written_in_chunks(tmp_path, monkeypatch):
     parquet = pq.ParquetFile(staged.path)
     assert parquet.metadata.num_rows == 2500
     assert parquet.metadata.num_row_groups == 3
+
+
+@dataclass
+class Reading:
+    """An individual row with every column type, for the bulk (column by column) check."""
+
+    timestamp: dt.datetime
+    count: int
+    ratio: float
+    amount: Decimal
+    active: bool
+    label: str | None
+    payload: bytes
+    happened_on: dt.date
+
+
+class ReadingExtractor(IndividualRowsExtractor[Reading]):
+    def extract(self, start, end):
+        return iter(())
+
+
+BULK_DAY_ROWS = 3 * rows_module.BULK_MIN_ROWS
+BAD_ROW = 2 * rows_module.BULK_MIN_ROWS + 5
+
+
+def _readings(bad_row: int | None = None, **changes: Any) -> list[Reading]:
+    """A day of valid readings, spread over the day; ``bad_row`` (1-based) gets ``changes``."""
+    start, _ = WINDOW
+    readings = [
+        Reading(
+            timestamp=start + dt.timedelta(minutes=number),
+            count=number,
+            ratio=number / 3,
+            amount=Decimal(number) / 4,
+            active=number % 2 == 0,
+            label=None if number % 5 == 0 else f"reading {number}",
+            payload=bytes([number % 256]),
+            happened_on=DAY,
+        )
+        for number in range(1, BULK_DAY_ROWS + 1)
+    ]
+    if bad_row is not None:
+        values = vars(readings[bad_row - 1]) | changes
+        readings[bad_row - 1] = Reading(**values)
+    return readings
+
+
+def test_a_large_valid_day_is_staged_exactly_as_row_by_row_checking_stages_it(
+    tmp_path, monkeypatch
+):
+    (tmp_path / "bulk").mkdir()
+    (tmp_path / "rows").mkdir()
+    bulk = pq.read_table(_stage(ReadingExtractor, _readings(), tmp_path / "bulk").path)
+    monkeypatch.setattr(rows_module, "BULK_MIN_ROWS", BULK_DAY_ROWS + 1)
+    one_by_one = pq.read_table(_stage(ReadingExtractor, _readings(), tmp_path / "rows").path)
+    assert bulk.equals(one_by_one)
+    assert bulk.num_rows == BULK_DAY_ROWS
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"count": None}, "field 'count': None in a REQUIRED field"),
+        ({"count": True}, "field 'count': expected int, got bool True"),
+        ({"count": 2**63}, "field 'count': 9223372036854775808 does not fit in INT64"),
+        ({"ratio": 2**60 + 1}, None),  # an int a float cannot hold exactly is still a float
+        ({"amount": Decimal("0.0000000001")}, "has 10 decimal places; NUMERIC keeps at most 9"),
+        ({"amount": 1.5}, "field 'amount': expected Decimal, got float 1.5"),
+        ({"active": 1}, "field 'active': expected bool, got int 1"),
+        ({"label": b"x"}, "field 'label': expected str, got bytes"),
+        ({"payload": "x"}, "field 'payload': expected bytes, got str 'x'"),
+        (
+            {"happened_on": dt.datetime(2024, 3, 27, tzinfo=dt.UTC)},
+            "field 'happened_on': expected datetime.date, got datetime",
+        ),
+        (
+            {"timestamp": dt.datetime(2024, 3, 27, 12)},
+            "naive datetime 2024-03-27T12:00:00: give it a time zone",
+        ),
+        ({"timestamp": WINDOW[1]}, "is outside the day's window"),
+    ],
+)
+def test_a_bad_value_in_a_large_day_names_its_row_as_in_a_small_day(tmp_path, changes, message):
+    readings = _readings(BAD_ROW, **changes)
+    if message is None:
+        _stage(ReadingExtractor, readings, tmp_path)
+        return
+    with pytest.raises(RowValidationError) as raised:
+        _stage(ReadingExtractor, readings, tmp_path)
+    assert str(raised.value).startswith(f"extractor 'reading', day 2024-03-27, row {BAD_ROW}")
+    assert message in str(raised.value)
+
+
+class RangeTotalsExtractor(DateAggregatedExtractor[Totals]):
+    """Answers ranges, but yields one row too few."""
+
+    def extract(self, start, end):
+        yield _good_totals()
+
+    def extract_days(self, windows):
+        return [_good_totals() for _ in windows[1:]]
+
+
+def test_a_range_answer_must_have_one_row_per_day(tmp_path):
+    days = [DAY, DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2)]
+    with pytest.raises(
+        RowValidationError,
+        match=r"extractor 'totals', days 2024-03-27 to 2024-03-29: extract_days must yield exactly "
+        r"one row per day, it yielded 2 for 3 days",
+    ):
+        stage_days(RangeTotalsExtractor(), days, PARIS, tmp_path / "s.parquet")
+
+
+def test_a_range_of_one_day_and_an_extractor_without_ranges_are_asked_day_by_day(tmp_path):
+    assert RangeTotalsExtractor.extracts_ranges() and not TotalsExtractor.extracts_ranges()
+    staged = stage_days(RangeTotalsExtractor(), [DAY], PARIS, tmp_path / "s.parquet")
+    assert staged.rows_per_day == {DAY: 1}

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from filelock import FileLock
@@ -157,31 +159,28 @@ class _BatchWriter:
         created = Customer.objects.bulk_create(customers, batch_size=BATCH_SIZE)
         self._customer_ids.extend(_primary_keys(created))
         contracts = [
-            Contract(
-                customer_id=self._customer_ids[planned.customer],
-                signed_at=planned.signed_at,
-                value=planned.value,
-            )
+            (self._customer_ids[planned.customer], planned.signed_at, planned.value)
             for plan in self._plans
             for planned in plan.contracts
             if planned.signed_at < self.history_end
         ]
-        Contract.objects.bulk_create(contracts, batch_size=BATCH_SIZE)
+        _insert_rows(Contract, ("customer", "signed_at", "value"), contracts)
         emails = [
-            EmailMessage(
-                customer_id=self._customer_ids[planned.customer],
-                to_address=planned.to_address,
-                subject=planned.subject,
-                kind=planned.kind,
-                sent_at=planned.sent_at,
-                opened=planned.opened,
-                bounced=planned.bounced,
+            (
+                self._customer_ids[planned.customer],
+                planned.to_address,
+                planned.subject,
+                planned.kind,
+                planned.sent_at,
+                planned.opened,
+                planned.bounced,
             )
             for plan in self._plans
             for planned in plan.emails
             if planned.sent_at < self.history_end
         ]
-        EmailMessage.objects.bulk_create(emails, batch_size=BATCH_SIZE)
+        email_fields = ("customer", "to_address", "subject", "kind", "sent_at", "opened", "bounced")
+        _insert_rows(EmailMessage, email_fields, emails)
 
         self.counts["customers"] += len(customers)
         self.counts["clients"] += sum(c.client_since is not None for c in customers)
@@ -192,6 +191,44 @@ class _BatchWriter:
 
     def _until_end(self, instant: dt.datetime | None) -> dt.datetime | None:
         return instant if instant is not None and instant < self.history_end else None
+
+
+def _insert_rows(model: Any, field_names: Sequence[str], rows: Sequence[tuple]) -> None:
+    """INSERT ``rows`` (values in ``field_names`` order) with one ``executemany``.
+
+    The rows the history writes without needing their primary keys back (contracts,
+    emails: millions at large scales) skip model instances and the ORM's per-value SQL
+    compilation, which cost ten times the insert itself. Values are prepared for the
+    database exactly as ``bulk_create`` prepares them: datetimes and decimals through the
+    field (UTC text on SQLite; the planned instants are always aware), the rest (str,
+    bool, int keys) are passed as they are.
+    """
+    from django.db import connection
+
+    if not rows:
+        return
+    fields = [model._meta.get_field(name) for name in field_names]
+    prepared = [
+        index
+        for index, f in enumerate(fields)
+        if f.get_internal_type() in ("DateTimeField", "DecimalField")
+    ]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
+    if prepared:
+        rows = [_prepare(row, fields, prepared, connection) for row in rows]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH_SIZE):
+            cursor.executemany(sql, rows[start : start + BATCH_SIZE])
+
+
+def _prepare(row: tuple, fields: Sequence[Any], prepared: Sequence[int], connection: Any) -> tuple:
+    values = list(row)
+    for index in prepared:
+        values[index] = fields[index].get_db_prep_value(values[index], connection, prepared=True)
+    return tuple(values)
 
 
 def _primary_keys(created: list) -> list[int]:

@@ -27,9 +27,7 @@ from dagster._core.storage.tags import (
 )
 
 from analytics_assets.extract.schema import DATE_COLUMN, ExtractorKind, TableSpec
-from analytics_assets.warehouse.day_replace import days_predicate
 from analytics_assets.warehouse.resource import BigQueryWarehouse
-from analytics_assets.warehouse.tables import describe_table_drift
 
 ROW_COUNT_KEY = "dagster/row_count"
 SHOWN_DAYS = 10
@@ -63,6 +61,8 @@ def _rows_per_day(
 ) -> dict[dt.date, int]:
     if not days:
         return {}
+    from analytics_assets.warehouse.day_replace import days_predicate
+
     sql = (
         f"SELECT `{DATE_COLUMN}` AS day, COUNT(*) AS n FROM `{warehouse.table_id(spec.name)}` "
         f"WHERE {days_predicate(days)} GROUP BY day"
@@ -101,6 +101,8 @@ def build_extractor_checks(
         ),
     )
     def schema_matches_declaration(warehouse: BigQueryWarehouse) -> dg.AssetCheckResult:
+        from analytics_assets.warehouse.tables import describe_table_drift
+
         live = warehouse.get_client().get_table(warehouse.table_id(spec.name))
         problems = describe_table_drift(spec, live)
         return dg.AssetCheckResult(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -107,9 +107,28 @@ class Extractor(Generic[RowT]):
 
 
 class DateAggregatedExtractor(Extractor[RowT]):
-    """One row per local day; the system adds and fills the ``date`` column."""
+    """One row per local day; the system adds and fills the ``date`` column.
+
+    A run over many days calls ``extract`` once per day, unless the class also overrides
+    :meth:`extract_days`, which answers a whole range at once (e.g. one query instead of
+    one per day).
+    """
 
     kind = ExtractorKind.DATE_AGGREGATED
+
+    def extract_days(self, windows: Sequence[tuple[dt.datetime, dt.datetime]]) -> Iterable[RowT]:
+        """Optional: the rows of several local days at once, exactly one per window, in order.
+
+        ``windows`` are the days' ``(start, end)`` as ``extract`` gets them, in ascending
+        order (not always contiguous). Each row must equal what ``extract`` yields for its
+        day; it is validated the same way. Not overridden: ``extract`` is called per day.
+        """
+        raise NotImplementedError
+
+    @classmethod
+    def extracts_ranges(cls) -> bool:
+        """True if the class answers several days at once (overrides :meth:`extract_days`)."""
+        return cls.extract_days is not DateAggregatedExtractor.extract_days
 
 
 class IndividualRowsExtractor(Extractor[RowT]):

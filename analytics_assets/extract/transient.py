@@ -12,15 +12,7 @@ from __future__ import annotations
 import random
 import sys
 
-from google.api_core import exceptions as google_errors
-
-_ALWAYS_TRANSIENT: tuple[type[BaseException], ...] = (
-    ConnectionError,
-    TimeoutError,
-    google_errors.ServerError,
-    google_errors.TooManyRequests,
-    google_errors.RetryError,
-)
+_ALWAYS_TRANSIENT: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
 
 
 class GaveUpRetrying(RuntimeError):
@@ -28,8 +20,16 @@ class GaveUpRetrying(RuntimeError):
 
 
 def _library_transient_types() -> tuple[type[BaseException], ...]:
-    """Transient errors of libraries already imported (never imports Django or httpx)."""
+    """Transient errors of libraries already imported (never imports them: an error of a
+    library that was never imported cannot have been raised)."""
     found: list[type[BaseException]] = []
+    google_errors = sys.modules.get("google.api_core.exceptions")
+    if google_errors is not None:
+        found += [
+            google_errors.ServerError,
+            google_errors.TooManyRequests,
+            google_errors.RetryError,
+        ]
     django_db = sys.modules.get("django.db")
     if django_db is not None:
         found += [django_db.OperationalError, django_db.InterfaceError]

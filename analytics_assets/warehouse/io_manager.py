@@ -11,12 +11,15 @@ on the table's DATE column, so no time zone is ever dropped.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import dagster as dg
-import pandas as pd
 
 from analytics_assets.extract.rows import StagedRows
 from analytics_assets.warehouse.resource import BigQueryWarehouse
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def partition_days(context: dg.InputContext | dg.OutputContext) -> list[dt.date] | None:

@@ -1,0 +1,71 @@
+"""The sizes of a benchmark run: the full one of issue #6 and the quick smoke run."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BenchmarkConfig:
+    """What one benchmark run measures, and how often it repeats each measurement."""
+
+    name: str
+    #: Demo history: every local day from ``first_date`` to ``last_date`` inclusive.
+    first_date: dt.date
+    last_date: dt.date
+    #: ANALYTICS_DEMO_SCALE of the seeded history (180: about 10.5 million emails in 3 years).
+    scale: float
+    #: ANALYTICS_CATCH_UP_CHUNK_DAYS: days per single-run backfill of the catch-up.
+    chunk_days: int
+    #: Days run one partition per run (the stock baseline), spread over the history.
+    stock_sample_days: int
+    #: Of those, days also run as a launched run: a fresh process loading the code location.
+    stock_launched_days: int
+    #: Repetitions of the daily run (medians are reported).
+    daily_repetitions: int
+    #: Rows of the big individual-rows day, and its repetitions.
+    big_day_rows: int
+    big_day_repetitions: int
+    #: Extractors generated for the code-location load, and fresh imports timed per variant.
+    generated_extractors: int
+    load_repetitions: int
+    #: Load once before timing, so the generated modules are compiled (as in a deployed image).
+    warm_load: bool = True
+    timezone: str = "Europe/Paris"
+
+    @property
+    def days(self) -> int:
+        return (self.last_date - self.first_date).days + 1
+
+
+FULL = BenchmarkConfig(
+    name="full",
+    first_date=dt.date(2023, 1, 1),
+    last_date=dt.date(2025, 12, 31),
+    scale=180.0,
+    chunk_days=90,
+    stock_sample_days=6,
+    stock_launched_days=3,
+    daily_repetitions=5,
+    big_day_rows=1_000_000,
+    big_day_repetitions=3,
+    generated_extractors=200,
+    load_repetitions=5,
+)
+
+QUICK = BenchmarkConfig(
+    name="quick",
+    first_date=dt.date(2025, 11, 2),
+    last_date=dt.date(2025, 11, 9),
+    scale=0.5,
+    chunk_days=4,
+    stock_sample_days=1,
+    stock_launched_days=0,
+    daily_repetitions=1,
+    big_day_rows=5_000,
+    big_day_repetitions=1,
+    generated_extractors=5,
+    load_repetitions=1,
+    warm_load=False,
+)

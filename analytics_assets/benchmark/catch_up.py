@@ -20,6 +20,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,17 +98,44 @@ def run_pipeline(
     ]
 
 
-def event_write_seconds(instance: dg.DagsterInstance, samples: int = 200) -> float:
-    """Median seconds the instance takes to store one asset materialization event."""
-    durations = [
-        timed(
-            lambda n=n: instance.report_runless_asset_event(
-                dg.AssetMaterialization("benchmark_event_probe", metadata={"n": n})
-            )
-        )[1]
-        for n in range(samples)
-    ]
-    return statistics.median(durations)
+_Store = Callable[[Any], None]
+
+
+@dataclass
+class EventStorageClock:
+    """Wall time spent inside the instance's event log storage while a pipeline ran."""
+
+    seconds: float = 0.0
+    events: int = 0
+
+
+@contextmanager
+def clocked_event_storage(instance: dg.DagsterInstance) -> Iterator[EventStorageClock]:
+    """Time every ``store_event``/``store_event_batch`` of ``instance`` (the runs' own events)."""
+    storage = instance.event_log_storage
+    clock = EventStorageClock()
+
+    def clocked(
+        method: Callable[[Any], None], count: Callable[[Any], int]
+    ) -> Callable[[Any], None]:
+        def store(events: Any) -> None:
+            started = time.perf_counter()
+            try:
+                method(events)
+            finally:
+                clock.seconds += time.perf_counter() - started
+                clock.events += count(events)
+
+        return store
+
+    originals = {name: getattr(storage, name) for name in ("store_event", "store_event_batch")}
+    storage.store_event = clocked(originals["store_event"], lambda _: 1)  # type: ignore[method-assign]
+    storage.store_event_batch = clocked(originals["store_event_batch"], len)  # type: ignore[method-assign]
+    try:
+        yield clock
+    finally:
+        for name in originals:
+            delattr(storage, name)  # back to the class's methods
 
 
 def run_raw_floor(location: Location, config: BenchmarkConfig) -> dict[str, int]:
@@ -168,8 +198,10 @@ class PipelineRun:
     """The chunks executed on one instance: seconds, events stored, rows written per table."""
 
     seconds: float
+    #: Events in the runs' logs, and the time the instance's storage took to store them.
     events: int
-    seconds_per_event: float
+    event_storage_seconds: float
+    events_stored: int
     written: dict[str, int]
 
 
@@ -181,10 +213,11 @@ def measure_pipeline(
     warehouse.get_client().delete_dataset(
         warehouse.tables().dataset_id, delete_contents=True, not_found_ok=True
     )
-    run_ids, pipeline = timed(lambda: run_pipeline(location, chunks, instance))
+    with clocked_event_storage(instance) as clock:
+        run_ids, pipeline = timed(lambda: run_pipeline(location, chunks, instance))
     events = sum(len(instance.all_logs(run_id)) for run_id in run_ids)
     written = {cls.table.name: table_rows(warehouse, cls.table.name) for cls in location.extractors}
-    return PipelineRun(pipeline, events, event_write_seconds(instance), written)
+    return PipelineRun(pipeline, events, clock.seconds, clock.events, written)
 
 
 def _report_production(
@@ -208,17 +241,33 @@ def _report_production(
             production.seconds <= 2 * raw,
         )
     )
-    _note_bookkeeping(report, "production instance (PostgreSQL)", production)
+    _report_bookkeeping(report, f"catch-up {partitions} days", "PostgreSQL", production, raw)
     return production
 
 
-def _note_bookkeeping(report: Report, instance_name: str, run: PipelineRun) -> None:
+def _report_bookkeeping(
+    report: Report, section: str, instance_name: str, run: PipelineRun, raw: float
+) -> None:
+    """The pipeline without the time its instance spent storing events, next to the floor."""
+    work = run.seconds - run.event_storage_seconds
+    report.add(
+        Row(
+            section,
+            f"  of which storing Dagster events ({instance_name})",
+            seconds(run.event_storage_seconds),
+            "pipeline without it",
+            seconds(work),
+            f"{work / raw:.2f}x floor",
+            "",
+            None,
+        )
+    )
     report.note(
-        f"catch-up on the {instance_name}: Dagster stored {run.events:,} events (a planned and "
-        "a materialization event per partition and asset); one event takes "
-        f"{run.seconds_per_event * 1000:.1f} ms there, so about "
-        f"{run.events * run.seconds_per_event:.0f} s of the pipeline's {run.seconds:.0f} s is "
-        "Dagster's bookkeeping."
+        f"catch-up on the {instance_name} instance: the runs logged {run.events:,} events (a "
+        "planned and a materialization event per day and asset, the partition status the UI "
+        f"shows); its storage spent {run.event_storage_seconds:.0f} s of the pipeline's "
+        f"{run.seconds:.0f} s storing {run.events_stored:,} events "
+        f"({run.event_storage_seconds / max(run.events_stored, 1) * 1000:.1f} ms each)."
     )
 
 
@@ -252,6 +301,7 @@ def measure_catch_up(location: Location, config: BenchmarkConfig, report: Report
             pipeline <= 2 * raw,
         )
     )
+    _report_bookkeeping(report, section, "SQLite", embedded, raw)
     stock = statistics.median(in_process)
     report.add(
         Row(
@@ -261,8 +311,8 @@ def measure_catch_up(location: Location, config: BenchmarkConfig, report: Report
             f"stock run per partition, in process (median of {len(in_process)})",
             seconds(stock),
             f"{stock / per_partition:.0f}x faster",
-            ">= 50x",
-            stock >= 50 * per_partition,
+            "",  # informative: a default backfill launches each run (next row)
+            None,
         )
     )
     if launched:
@@ -291,7 +341,6 @@ def measure_catch_up(location: Location, config: BenchmarkConfig, report: Report
             None,
         )
     )
-    _note_bookkeeping(report, "embedded instance (SQLite)", embedded)
     production = _report_production(location, chunks, raw, partitions, report)
     if production is not None and production.written != written:
         raise AssertionError(f"production instance rows {production.written} differ: {written}")
@@ -299,6 +348,8 @@ def measure_catch_up(location: Location, config: BenchmarkConfig, report: Report
         f"catch-up: {total_rows:,} rows ({', '.join(f'{t} {n:,}' for t, n in written.items())}) "
         f"from {config.first_date} to {config.last_date}; {len(chunks)} single-run backfills of "
         f"{config.chunk_days} days planned by the catch-up sensor, executed in process on a "
-        "SQLite DagsterInstance (no daemon); raw floor rows equal the pipeline's."
+        "SQLite DagsterInstance (no daemon); raw floor rows equal the pipeline's. The stock "
+        "baseline is the launched run: a default backfill starts one process per partition that "
+        "loads the code location; the in-process stock run is its lower bound, shown for scale."
     )
     return {"pipeline": pipeline, "raw": raw, "rows": total_rows}

@@ -28,7 +28,12 @@ from typing import Any
 
 import dagster as dg
 
-from analytics_assets.automation.catch_up import CATCH_UP_TAG, build_catch_up_sensor
+from analytics_assets.automation.catch_up import (
+    CATCH_UP_TAG,
+    CatchUpChunk,
+    Reason,
+    build_catch_up_sensor,
+)
 from analytics_assets.benchmark.config import BenchmarkConfig
 from analytics_assets.benchmark.location import Location, spread_days, table_rows
 from analytics_assets.benchmark.production_instance import (
@@ -43,16 +48,7 @@ from analytics_assets.settings import load_settings
 RAW_DATASET_SUFFIX = "_raw_floor"
 
 
-@dataclass(frozen=True)
-class Chunk:
-    """One backfill the catch-up sensor asked for: ``first..last`` of ``keys``."""
-
-    first: str
-    last: str
-    keys: tuple[dg.AssetKey, ...]
-
-
-def planned_chunks(location: Location, config: BenchmarkConfig) -> list[Chunk]:
+def planned_chunks(location: Location, config: BenchmarkConfig) -> list[CatchUpChunk]:
     """The backfills the real catch-up sensor requests on an empty instance after the last day."""
     settings = load_settings()
     tz = settings.tz
@@ -78,18 +74,18 @@ def planned_chunks(location: Location, config: BenchmarkConfig) -> list[Chunk]:
         days = sorted(
             {day for key in keys for day in subset.get_partitions_subset(key).get_partition_keys()}
         )
-        chunks.append(Chunk(days[0], days[-1], keys))
+        chunks.append(CatchUpChunk(days[0], days[-1], keys, Reason.MISSING))
     return sorted(chunks, key=lambda c: c.first)
 
 
 def run_pipeline(
-    location: Location, chunks: list[Chunk], instance: dg.DagsterInstance
+    location: Location, chunks: list[CatchUpChunk], instance: dg.DagsterInstance
 ) -> list[str]:
     """Execute the chunks in order; the ids of their runs."""
     return [
         location.run(
             instance,
-            keys=chunk.keys,
+            keys=chunk.assets,
             first=chunk.first,
             last=chunk.last,
             tags={CATCH_UP_TAG: "missing"},
@@ -206,7 +202,7 @@ class PipelineRun:
 
 
 def measure_pipeline(
-    location: Location, chunks: list[Chunk], instance: dg.DagsterInstance
+    location: Location, chunks: list[CatchUpChunk], instance: dg.DagsterInstance
 ) -> PipelineRun:
     """Run the chunks from an empty warehouse dataset on ``instance``."""
     warehouse = location.warehouse
@@ -221,7 +217,7 @@ def measure_pipeline(
 
 
 def _report_production(
-    location: Location, chunks: list[Chunk], raw: float, partitions: int, report: Report
+    location: Location, chunks: list[CatchUpChunk], raw: float, partitions: int, report: Report
 ) -> PipelineRun | None:
     unreachable = postgres_unreachable_reason()
     if unreachable is not None:

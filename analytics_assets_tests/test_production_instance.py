@@ -11,8 +11,8 @@ import dagster as dg
 import pytest
 from dagster._core.storage.runs.base import RunStorage
 
+from analytics_assets.benchmark.production_instance import PRODUCTION_YAML, instance_environment
 from analytics_assets.extract import DateAggregatedExtractor, last_complete_day
-from analytics_assets.settings import PROJECT_ROOT
 from analytics_assets_tests.dagster_dev import dagster_dev
 from analytics_assets_tests.emulator_fixtures import make_emulator_client
 from analytics_assets_tests.materialize import (
@@ -22,9 +22,7 @@ from analytics_assets_tests.materialize import (
     resources_for,
     table_rows,
 )
-from analytics_assets_tests.postgres import SERVER, require_postgres, temporary_database
-
-PRODUCTION_YAML = PROJECT_ROOT / "analytics_assets" / "deploy" / "dagster.yaml"
+from analytics_assets_tests.postgres import require_postgres, temporary_database
 
 pytestmark = pytest.mark.postgres
 
@@ -46,11 +44,8 @@ def production_instance(tmp_path, monkeypatch):
     require_postgres()
     with temporary_database("dagster_prod") as database:
         shutil.copy(PRODUCTION_YAML, tmp_path / "dagster.yaml")
-        monkeypatch.setenv("DAGSTER_PG_HOST", SERVER["host"])
-        monkeypatch.setenv("DAGSTER_PG_PORT", str(SERVER["port"]))
-        monkeypatch.setenv("DAGSTER_PG_USER", SERVER["user"])
-        monkeypatch.setenv("DAGSTER_PG_PASSWORD", "trust-auth-ignores-it")
-        monkeypatch.setenv("DAGSTER_PG_DB", database)
+        for name, value in instance_environment(database).items():
+            monkeypatch.setenv(name, value)
         instance = dg.DagsterInstance.from_config(str(tmp_path))
         try:
             yield instance
@@ -109,13 +104,7 @@ def test_dagster_dev_on_the_production_instance_runs_a_daemon_backfill_in_postgr
     last = last_complete_day(dt.datetime.now(dt.UTC), paris) - dt.timedelta(days=1)
     first = last - dt.timedelta(days=9)
     with temporary_database("dagster_prod") as database:
-        pg = {
-            "DAGSTER_PG_HOST": SERVER["host"],
-            "DAGSTER_PG_PORT": str(SERVER["port"]),
-            "DAGSTER_PG_USER": SERVER["user"],
-            "DAGSTER_PG_PASSWORD": "trust-auth-ignores-it",
-            "DAGSTER_PG_DB": database,
-        }
+        pg = instance_environment(database)
         with dagster_dev(
             tmp_path,
             instance_yaml=PRODUCTION_YAML,

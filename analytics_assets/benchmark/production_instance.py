@@ -40,18 +40,23 @@ def _execute(statement: sql.Composed) -> None:
         admin.execute(statement)
 
 
-@contextmanager
-def production_instance() -> Iterator[dg.DagsterInstance]:
-    """A DagsterInstance built from the production dagster.yaml on a fresh database."""
-    database = f"benchmark_instance_{uuid.uuid4().hex[:8]}"
-    _execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-    variables = {
+def instance_environment(database: str) -> dict[str, str]:
+    """The DAGSTER_PG_* variables the production dagster.yaml reads, for the local server."""
+    return {
         "DAGSTER_PG_HOST": SERVER["host"],
         "DAGSTER_PG_PORT": str(SERVER["port"]),
         "DAGSTER_PG_USER": SERVER["user"],
         "DAGSTER_PG_PASSWORD": "ignored-by-trust-authentication",
         "DAGSTER_PG_DB": database,
     }
+
+
+@contextmanager
+def production_instance() -> Iterator[dg.DagsterInstance]:
+    """A DagsterInstance built from the production dagster.yaml on a fresh database."""
+    database = f"benchmark_instance_{uuid.uuid4().hex[:8]}"
+    _execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    variables = instance_environment(database)
     try:
         with (
             tempfile.TemporaryDirectory(prefix="benchmark-production-") as home,

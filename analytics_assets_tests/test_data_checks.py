@@ -122,3 +122,41 @@ def test_a_table_changed_behind_the_extractors_back_fails_the_schema_check(wareh
     assert (
         schema.metadata["differences"].value == "column note STRING NULLABLE is no longer declared"
     )
+
+
+def test_checks_that_cannot_query_fail_the_step_naming_each_and_the_others_still_report(
+    warehouse, bq_client
+):
+    _checks(SignupsExtractor, warehouse, "2024-01-01", "2024-01-01")
+    bq_client.delete_table(warehouse.table_id("signups"))
+    result = dg.materialize(
+        [
+            *assets_for([SignupsExtractor], warehouse, FIVE_DAYS),
+            *build_extractor_checks(SignupsExtractor.table, FIVE_DAYS),
+        ],
+        resources=resources_for(warehouse),
+        selection=dg.AssetSelection.checks_for_assets(dg.AssetKey("signups")),
+        raise_on_error=False,
+    )
+    assert not result.success
+    # The run has no partition: one_row_per_day has no day to query, and still reports.
+    (evaluated,) = result.get_asset_check_evaluations()
+    assert (evaluated.check_name, evaluated.passed) == ("one_row_per_day", True)
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    message = failure.step_failure_data.error.cause.message  # type: ignore[union-attr]
+    assert message.startswith("analytics_assets.extract.checks.CheckExecutionError: checks of ")
+    for name in ("schema_matches_declaration", "no_missing_days", "monotonic_fields"):
+        assert f"{name}: NotFound" in message
+
+
+def test_each_check_of_a_table_runs_alone_when_selected_alone(warehouse):
+    _checks(SignupsExtractor, warehouse, "2024-01-01", "2024-01-02")
+    key = dg.AssetCheckKey(dg.AssetKey("signups"), "no_missing_days")
+    checks = _checks(
+        SignupsExtractor, warehouse, "2024-01-01", "2024-01-02", dg.AssetSelection.checks(key)
+    )
+    assert list(checks) == ["no_missing_days"]
+    assert (
+        checks["no_missing_days"].metadata["missing_days"].value
+        == "2024-01-03, 2024-01-04, 2024-01-05"
+    )

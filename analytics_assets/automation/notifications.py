@@ -9,7 +9,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
-import httpx
 from dagster._core.events import JobFailureData
 from dagster._core.execution.plan.objects import StepFailureData
 from dagster._core.storage.tags import (
@@ -132,6 +131,8 @@ def failure_payload(
 
 def webhook_host(url: str) -> str:
     """What may be logged of a webhook URL: its host (the path is the credential)."""
+    import httpx  # imported on first use: the code location loads without it
+
     try:
         return httpx.URL(url).host or "<no host>"
     except Exception:
@@ -146,6 +147,8 @@ class _RedactUrls(logging.Filter):
         self.secrets: dict[str, str] = {}
 
     def add(self, url: str) -> None:
+        import httpx
+
         host = webhook_host(url)
         self.secrets[url] = host
         with contextlib.suppress(Exception):  # not a URL httpx can parse: nothing to normalize
@@ -194,6 +197,8 @@ def send_notification(
     ``attempts`` times in all; other answers are final. Never raises: giving up logs a
     warning with the payload's text, naming only the webhook's host.
     """
+    import httpx
+
     host = webhook_host(url)
     _hide_from_httpx_logs(url)
     made, problem = 0, "no attempt made"

@@ -10,11 +10,13 @@ A chunk is first checked column by column (the set of value types, the extremes 
 timestamps, pyarrow's own range checks), which proves a valid chunk valid at a fraction
 of the cost of checking each value; a chunk the bulk check cannot prove valid is checked
 row by row, which finds the first bad row and raises exactly as if no bulk check existed.
+pyarrow is imported when the first rows are checked, not when the code location loads.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,12 +25,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from analytics_assets.extract.schema import Column, ExtractorKind, TableSpec
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
 CHUNK_ROWS = 50_000
 #: Below this many rows a chunk is checked row by row only (a date-aggregated day has one).
@@ -38,16 +41,22 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _NUMERIC_MAX_INTEGER_DIGITS = 29
 _NUMERIC_MAX_SCALE = 9
 
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "BOOL": pa.bool_(),
-    "INT64": pa.int64(),
-    "FLOAT64": pa.float64(),
-    "NUMERIC": pa.decimal128(38, 9),
-    "STRING": pa.string(),
-    "BYTES": pa.binary(),
-    "DATE": pa.date32(),
-    "TIMESTAMP": pa.timestamp("us", tz="UTC"),
-}
+
+@functools.cache
+def arrow_types() -> dict[str, pa.DataType]:
+    """The arrow type each BigQuery type is staged as."""
+    import pyarrow as pa
+
+    return {
+        "BOOL": pa.bool_(),
+        "INT64": pa.int64(),
+        "FLOAT64": pa.float64(),
+        "NUMERIC": pa.decimal128(38, 9),
+        "STRING": pa.string(),
+        "BYTES": pa.binary(),
+        "DATE": pa.date32(),
+        "TIMESTAMP": pa.timestamp("us", tz="UTC"),
+    }
 
 
 class RowValidationError(ValueError):
@@ -151,8 +160,11 @@ def check_value(column: Column, value: Any) -> Any:
 
 
 def arrow_schema(spec: TableSpec) -> pa.Schema:
+    import pyarrow as pa
+
+    types = arrow_types()
     return pa.schema(
-        [pa.field(c.name, ARROW_TYPES[c.bigquery_type], nullable=c.nullable) for c in spec.columns]
+        [pa.field(c.name, types[c.bigquery_type], nullable=c.nullable) for c in spec.columns]
     )
 
 
@@ -188,6 +200,8 @@ def _aware_extremes(values: Sequence[Any]) -> tuple[dt.datetime, dt.datetime] | 
 
 def _bulk_array(column: Column, values: list[Any]) -> pa.Array | None:
     """``values`` as the column's arrow array if they provably pass check_value; else None."""
+    import pyarrow as pa
+
     types = set(map(type, values))
     if _NONE_TYPE in types:
         if not column.nullable:
@@ -205,7 +219,7 @@ def _bulk_array(column: Column, values: list[Any]) -> pa.Array | None:
             return None
     try:
         # pyarrow refuses what check_value refuses here: INT64 overflow, inexact int->float.
-        return pa.array(values, type=ARROW_TYPES[kind])
+        return pa.array(values, type=arrow_types()[kind])
     except (pa.ArrowException, OverflowError, TypeError, ValueError):
         return None
 
@@ -238,7 +252,7 @@ class RowValidator:
         self._user_columns = spec.columns[1:]
         # Resolved once: this runs for every value of every row (millions on a big day).
         self._fields = [(c.name, c, _CHECKS[c.bigquery_type]) for c in self._user_columns]
-        self._types = [ARROW_TYPES[c.bigquery_type] for c in spec.columns]
+        self._types = [arrow_types()[c.bigquery_type] for c in spec.columns]
 
     def batch_arrays(
         self,
@@ -253,6 +267,8 @@ class RowValidator:
         Raises :class:`RowValidationError` at the first bad row, like :meth:`day_values`
         (the count of a date-aggregated day is the caller's to check).
         """
+        import pyarrow as pa
+
         if len(rows) >= BULK_MIN_ROWS:
             arrays = self._bulk_arrays(day, window, rows)
             if arrays is not None:
@@ -269,6 +285,8 @@ class RowValidator:
     def _bulk_arrays(
         self, day: dt.date, window: tuple[dt.datetime, dt.datetime], rows: Sequence[Any]
     ) -> list[pa.Array] | None:
+        import pyarrow as pa
+
         if set(map(type, rows)) != {self.row_type}:
             return None
         arrays = [pa.array([day] * len(rows), type=pa.date32())]
@@ -375,6 +393,8 @@ class RowStager:
         failure are checked first, so a bad row is reported before the reading error, as
         when each row was checked as soon as it came.
         """
+        import pyarrow as pa
+
         count = 0
         iterator = iter(rows)
         while True:
@@ -402,6 +422,9 @@ class RowStager:
     def _flush(self) -> None:
         if not self._buffered:
             return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.staged.path, self._schema)
         self._writer.write_table(pa.Table.from_batches(self._batches, schema=self._schema))

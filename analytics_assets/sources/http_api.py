@@ -15,10 +15,9 @@ import math
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import httpx
 from pydantic import Field, PrivateAttr
 from pyrate_limiter import Limiter, Rate
 
@@ -32,6 +31,9 @@ from analytics_assets.sources.http_retry import (
 )
 from analytics_assets.sources.pagination import PageRequest, Pagination, Params, page_items
 
+if TYPE_CHECKING:
+    import httpx
+
 USER_AGENT = "analytics-assets/0.1 (+https://github.com/; Dagster extractor)"
 PROGRESS_EVERY_SECONDS = 10.0
 _ERROR_BODY_CHARS = 200
@@ -41,6 +43,8 @@ class _MaskUrlCredentials(logging.Filter):
     """httpx logs each request's full URL at INFO: mask user info and credential parameters."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        import httpx  # loaded already: only httpx's own records reach this filter
+
         if isinstance(record.args, tuple):
             record.args = tuple(
                 safe_url(arg) if isinstance(arg, httpx.URL) else arg for arg in record.args
@@ -88,6 +92,8 @@ class HttpApi(dg.ConfigurableResource):
 
     def open(self, base_url: str) -> None:
         """Create the client and the rate limiter (Dagster calls this before a run's steps)."""
+        import httpx  # imported on first use: the code location loads without it
+
         _mask_credentials_in_httpx_logs()
         headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
         if self.token:

@@ -15,13 +15,15 @@ import email.utils
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import httpx
 import tenacity
 
 from analytics_assets.extract.transient import GaveUpRetrying
+
+if TYPE_CHECKING:
+    import httpx
 
 T = TypeVar("T")
 
@@ -97,6 +99,8 @@ def retry_after_seconds(header: str | None, now: dt.datetime | None = None) -> f
 
 
 def _is_retryable(error: BaseException) -> bool:
+    import httpx  # imported on first use: the code location loads without it
+
     return isinstance(error, RetryableStatus | httpx.TransportError)
 
 

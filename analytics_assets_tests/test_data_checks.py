@@ -52,22 +52,30 @@ def source():
     SOURCE["visits_per_day"] = 3
 
 
-def _checks(
-    extractor, warehouse, first, last, selection=None
-) -> dict[str, dg.AssetCheckEvaluation]:
+def _run(
+    extractor, warehouse, selection=None, tags=None, raise_on_error=True
+) -> dg.ExecuteInProcessResult:
     definitions = [
         *assets_for([extractor], warehouse, FIVE_DAYS),
         *build_extractor_checks(extractor.table, FIVE_DAYS),
     ]
-    result = dg.materialize(
+    return dg.materialize(
         definitions,
         resources=resources_for(warehouse),
         selection=selection,
-        tags={
-            "dagster/asset_partition_range_start": first,
-            "dagster/asset_partition_range_end": last,
-        },
+        tags=tags,
+        raise_on_error=raise_on_error,
     )
+
+
+def _checks(
+    extractor, warehouse, first, last, selection=None
+) -> dict[str, dg.AssetCheckEvaluation]:
+    tags = {
+        "dagster/asset_partition_range_start": first,
+        "dagster/asset_partition_range_end": last,
+    }
+    result = _run(extractor, warehouse, selection, tags)
     return {e.check_name: e for e in result.get_asset_check_evaluations()}
 
 
@@ -129,15 +137,8 @@ def test_checks_that_cannot_query_fail_the_step_naming_each_and_the_others_still
 ):
     _checks(SignupsExtractor, warehouse, "2024-01-01", "2024-01-01")
     bq_client.delete_table(warehouse.table_id("signups"))
-    result = dg.materialize(
-        [
-            *assets_for([SignupsExtractor], warehouse, FIVE_DAYS),
-            *build_extractor_checks(SignupsExtractor.table, FIVE_DAYS),
-        ],
-        resources=resources_for(warehouse),
-        selection=dg.AssetSelection.checks_for_assets(dg.AssetKey("signups")),
-        raise_on_error=False,
-    )
+    checks_only = dg.AssetSelection.checks_for_assets(dg.AssetKey("signups"))
+    result = _run(SignupsExtractor, warehouse, checks_only, raise_on_error=False)
     assert not result.success
     # The run has no partition: one_row_per_day has no day to query, and still reports.
     (evaluated,) = result.get_asset_check_evaluations()

@@ -14,29 +14,52 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import click
 
-from analytics_assets.settings import (
-    EMULATOR_PROJECT,
-    PROJECT_ROOT,
-    Settings,
-    SettingsError,
-    load_settings,
-)
+from analytics_assets.settings import Environment, Settings, SettingsError, load_settings
+
+WORKSPACE_FILE = "workspace.yaml"
+INSTANCE_FILE = "dagster.yaml"
+#: ``dagster dev`` warns on every start that ``dg dev`` supersedes it. ``dg dev -w`` runs the
+#: very same implementation (dagster_dg_cli's dev command calls dagster's dev_command_impl),
+#: but ``dg`` (dagster-dg-cli) is a development tool, not a dependency of the installed
+#: location: the warning is silenced, for that reason only, instead of adding it.
+SUPERSEDED_DEV_WARNING = "ignore:Function `dev_command` is superseded:FutureWarning"
 
 
 def _seed_demo_source(settings: Settings) -> None:
+    if settings.environment is not Environment.DEMO:
+        return
+    from analytics_assets.demo import SETTINGS_MODULE
     from analytics_assets.demo.history import ensure_demo_database
     from analytics_assets.sources.django_orm import configure_django
 
-    if settings.django_settings_module != "analytics_assets.demo.settings":
-        return
-    configure_django(settings.django_settings_module)
+    configure_django(SETTINGS_MODULE)
     click.echo("Checking the demo Django database (seeded on first use)…")
     stats = ensure_demo_database()
     if stats is not None:
         click.echo(f"Seeded the demo history: {stats}")
+
+
+def _dagster_home(environ: dict[str, str]) -> str:
+    """DAGSTER_HOME, else the current folder when it holds the instance's dagster.yaml."""
+    if environ.get("DAGSTER_HOME"):
+        return environ["DAGSTER_HOME"]
+    if (Path.cwd() / INSTANCE_FILE).is_file():
+        return str(Path.cwd())
+    raise click.UsageError(
+        f"no {INSTANCE_FILE} in {Path.cwd()} and DAGSTER_HOME is not set: run this from the "
+        "project's folder, or set DAGSTER_HOME to the folder of your instance's dagster.yaml"
+    )
+
+
+def _code_location_arguments() -> list[str]:
+    """The workspace file of the current folder, else this package's definitions module."""
+    if (Path.cwd() / WORKSPACE_FILE).is_file():
+        return ["-w", WORKSPACE_FILE]
+    return ["-m", "analytics_assets.definitions"]
 
 
 def _restore_default_signals() -> None:
@@ -53,12 +76,11 @@ def _run_dagster_dev(host: str, port: int, environ: dict[str, str]) -> int:
     heartbeat times out (about 45 s) when it is stopped in the middle of a run.
     """
     command = [
-        sys.executable, "-m", "dagster", "dev",
-        "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", host, "-p", str(port),
+        sys.executable, "-W", SUPERSEDED_DEV_WARNING, "-m", "dagster", "dev",
+        *_code_location_arguments(), "-h", host, "-p", str(port),
     ]  # fmt: skip
     process = subprocess.Popen(
         command,
-        cwd=PROJECT_ROOT,
         env=environ,
         preexec_fn=_restore_default_signals,
         start_new_session=True,
@@ -92,6 +114,13 @@ def _stop_process_group(group: int, grace_seconds: float = 10.0) -> None:
             time.sleep(0.2)
 
 
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from None
+
+
 @click.group()
 def main() -> None:
     """analytics_assets: daily analytics from a Django app into BigQuery, with Dagster."""
@@ -102,20 +131,28 @@ def main() -> None:
 @click.option("--port", default=3000, show_default=True, type=int)
 def dev(host: str, port: int) -> None:
     """Start the embedded BigQuery, seed the demo source, and run `dagster dev`."""
-    from analytics_assets.warehouse.emulator import EmbeddedEmulator, emulator_url, is_healthy
+    from analytics_assets.local.config import EMULATOR_PROJECT, load_emulator_settings
+    from analytics_assets.local.emulator_process import EmbeddedEmulator
+    from analytics_assets.local.network import emulator_url, is_healthy
 
-    settings = load_settings()
+    settings = _settings()
+    if not settings.environment.uses_emulator:
+        raise click.UsageError(
+            "ANALYTICS_ENV=production: `analytics-assets dev` runs the local stack; in "
+            "production run dagster-webserver and dagster-daemon (README, 'Production')"
+        )
     environ = dict(os.environ)
-    environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
+    environ["DAGSTER_HOME"] = _dagster_home(environ)
+    emulator = load_emulator_settings(settings.local_dir)
     owned_emulator = None
-    if settings.uses_embedded_emulator:
-        url = emulator_url(settings.emulator_port)
+    if emulator.embedded:
+        url = emulator_url(emulator.port)
         if is_healthy(url):
             click.echo(f"Reusing the embedded BigQuery emulator at {url}")
         else:
             click.echo(f"Starting the embedded BigQuery emulator on {url} …")
             owned_emulator = EmbeddedEmulator.start(
-                settings.emulator_data_dir, settings.emulator_port, EMULATOR_PROJECT, detached=False
+                emulator.data_dir, emulator.port, EMULATOR_PROJECT, detached=False
             )
         environ["BIGQUERY_EMULATOR_URL"] = url
     try:
@@ -139,26 +176,30 @@ def emulator() -> None:
 @emulator.command("start")
 def emulator_start() -> None:
     """Start a detached emulator (reused by later runs) unless one already answers."""
-    from analytics_assets.warehouse.emulator import ensure_running
+    from analytics_assets.local.config import EMULATOR_PROJECT, load_emulator_settings
+    from analytics_assets.local.emulator import ensure_running
 
-    settings = load_settings()
-    url = ensure_running(settings.emulator_data_dir, settings.emulator_port, EMULATOR_PROJECT)
-    click.echo(url)
+    emulator = load_emulator_settings(_settings().local_dir)
+    click.echo(ensure_running(emulator.data_dir, emulator.port, EMULATOR_PROJECT))
 
 
 @emulator.command("stop")
 def emulator_stop() -> None:
     """Stop the detached emulator started by a run or by `emulator start`."""
-    from analytics_assets.warehouse.emulator import stop_detached
+    from analytics_assets.local.config import load_emulator_settings
+    from analytics_assets.local.emulator import stop_detached
 
-    stopped = stop_detached(load_settings().emulator_data_dir)
+    stopped = stop_detached(load_emulator_settings(_settings().local_dir).data_dir)
     click.echo("stopped" if stopped else "no detached emulator was running")
 
 
 @main.command("seed-demo")
 def seed_demo() -> None:
-    """Create and seed the demo Django database if it is empty."""
-    _seed_demo_source(load_settings())
+    """Create and seed the demo Django database if it is empty (ANALYTICS_ENV=demo)."""
+    settings = _settings()
+    if settings.environment is not Environment.DEMO:
+        raise click.UsageError("the demo is only seeded in ANALYTICS_ENV=demo")
+    _seed_demo_source(settings)
 
 
 @main.command("print-extract")

@@ -1,37 +1,41 @@
 """The `print-extract` dry run: each extractor's validated rows per day, printed, no warehouse.
 
-It calls ``extract(start, end)`` with the same local-day windows as a real run and checks the
-rows with the same validation (:class:`~analytics_assets.extract.rows.RowValidator`), then
-prints one table per extractor and day instead of staging and loading them. Only the
-extractors' sources are set up (the Django ORM, the demo database seeded if empty); no
-BigQuery client, credentials or emulator is ever created.
+It runs the environment's extractors (the demo's, or the team's configured modules) with
+the same local-day windows as a real run and checks the rows with the same validation
+(:class:`~analytics_assets.rows.validation.RowValidator`), then prints one table per
+extractor and day instead of staging and loading them. The extractors' sources are set
+up exactly as a run sets them up (``dg.build_resources``: the Django ORM, an HTTP API
+client, the demo's seeding and API server); no BigQuery client, credentials or emulator
+is ever created. A day whose rows are refused, or whose extractor raises, is printed with
+its error; anything else that fails is a crash of the dry run itself and is raised.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import dagster as dg
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from analytics_assets.extract.assets import (
+from analytics_assets.assembly.sources import extractor_resources, required_resource_keys
+from analytics_assets.extract import (
+    Extractor,
     IncompleteDayError,
-    extractor_failure,
-    extractor_resources,
+    Window,
+    day_window,
+    last_complete_day,
     refuse_incomplete_days,
-    required_resource_keys,
 )
-from analytics_assets.extract.extractor import Extractor, day_window, last_complete_day
-from analytics_assets.extract.rows import RowValidationError, RowValidator
+from analytics_assets.rows.extraction import ExtractorFailedError, extracted_days
+from analytics_assets.rows.validation import RowValidator
+from analytics_assets.rows.values import RowValidationError
 from analytics_assets.settings import Settings, load_settings
-
-Window = tuple[dt.datetime, dt.datetime]
 
 
 class DryRunError(ValueError):
@@ -47,6 +51,8 @@ class DayExtract:
     window: Window
     rows: list[list[Any]] = field(default_factory=list)
     error: str | None = None
+    #: "refused" (a row did not fit) or "failed" (the extractor raised), with ``error``.
+    outcome: str = "ok"
 
 
 def select_extractors(
@@ -85,40 +91,13 @@ def days_to_print(
     return days
 
 
-def source_resources(
-    extractors: Sequence[type[Extractor[Any]]], settings: Settings, console: Console | None = None
-) -> Any:
-    """The resources the extractors read from, set up for this process, as a run would have them.
-
-    They are picked from the code location's own resources (so configured identically);
-    the warehouse and IO manager there are plain configuration objects, never set up here.
-    """
-    from analytics_assets.resources import build_resources
-    from analytics_assets.sources.django_orm import DjangoORM
-
+def source_resources(extractors: Sequence[type[Extractor[Any]]], available: Any) -> dict:
+    """The resources of ``available`` the extractors read from (none for plain Python)."""
     keys = sorted(set().union(*(required_resource_keys(cls) for cls in extractors)))
-    available = build_resources(settings)
     missing = [key for key in keys if key not in available]
     if missing:
         raise DryRunError(f"no resource is defined for the source(s) {', '.join(missing)}")
-    picked = {key: available[key] for key in keys}
-    for resource in picked.values():
-        if isinstance(resource, DjangoORM):
-            _set_up_django(resource, console)
-    return SimpleNamespace(**picked)
-
-
-def _set_up_django(orm: Any, console: Console | None) -> None:
-    from analytics_assets.demo import SETTINGS_MODULE as DEMO_SETTINGS_MODULE
-    from analytics_assets.sources.django_orm import configure_django
-
-    configure_django(orm.settings_module)
-    if orm.settings_module == DEMO_SETTINGS_MODULE and orm.seed_demo_if_empty:
-        from analytics_assets.demo.history import ensure_demo_database
-
-        stats = ensure_demo_database()  # the source, not the warehouse: seeded on first use
-        if stats is not None and console is not None:
-            console.print(f"Seeded the demo Django database: {stats}")
+    return {key: available[key] for key in keys}
 
 
 def extract_days(
@@ -127,22 +106,29 @@ def extract_days(
     tz: ZoneInfo,
     resources: Any,
 ) -> Iterator[DayExtract]:
-    """Run each extractor on each day (extractor by extractor); a failure stays on its day."""
+    """Run each extractor on each day (extractor by extractor); a refusal stays on its day."""
     for extractor_cls in extractors:
         spec = extractor_cls.table
         extractor = extractor_cls(resources=extractor_resources(extractor_cls, resources))
         validator = RowValidator(spec, extractor_cls.row_type, spec.name)
         for day in days:
-            window = day_window(day, tz)
-            try:
-                rows = list(validator.day_values(day, window, extractor.extract(*window)))
-            except RowValidationError as error:
-                yield DayExtract(extractor_cls, day, window, error=str(error))
-            except Exception as error:
-                failure = extractor_failure(spec.name, day, window, error)
-                yield DayExtract(extractor_cls, day, window, error=str(failure))
-            else:
-                yield DayExtract(extractor_cls, day, window, rows=rows)
+            yield _day_extract(extractor, validator, day, tz)
+
+
+def _day_extract(
+    extractor: Extractor[Any], validator: RowValidator, day: dt.date, tz: ZoneInfo
+) -> DayExtract:
+    cls = type(extractor)
+    window = day_window(day, tz)
+    values: list[list[Any]] = []
+    try:
+        for _, window, rows in extracted_days(extractor, [day], tz):
+            values = list(validator.day_values(day, window, rows))
+    except RowValidationError as error:
+        return DayExtract(cls, day, window, error=str(error), outcome="refused")
+    except ExtractorFailedError as error:
+        return DayExtract(cls, day, window, error=str(error), outcome="failed")
+    return DayExtract(cls, day, window, rows=values)
 
 
 def window_hours(window: Window) -> float:
@@ -203,32 +189,39 @@ def print_extract(
     extractor_names: Iterable[str] = (),
     settings: Settings | None = None,
     extractors: Sequence[type[Extractor[Any]]] | None = None,
+    sources: Mapping[str, Any] | None = None,
 ) -> int:
     """Print the rows every (or each named) extractor gives for each day; return the exit code.
 
-    1 when a day's rows were refused (each refused day is printed with its error, the other
-    days and extractors still are), else 0. Raises :class:`DryRunError` before extracting
-    anything for an unknown extractor name, reversed bounds or a day that has not ended.
-    ``extractors``: the candidates; by default the ones in ``analytics_assets.extractors``.
+    1 when a day's rows were refused or its extractor raised (each such day is printed
+    with its error, the other days and extractors still are), else 0. Raises
+    :class:`DryRunError` before extracting anything for an unknown extractor name,
+    reversed bounds or a day that has not ended. ``extractors`` and ``sources`` (the
+    resources of their sources, by name): by default the environment's
+    (:func:`analytics_assets.environments.load_extractors`).
     """
-    if extractors is None:
-        import analytics_assets.extractors
-        from analytics_assets.extract.discovery import find_extractors
-
-        extractors = find_extractors(analytics_assets.extractors)
     settings = settings or load_settings()
+    if extractors is None:
+        from analytics_assets.environments import load_extractors
+
+        extractors, sources = load_extractors(settings)
     tz = settings.tz
     selected = select_extractors(extractors, extractor_names)
     days = days_to_print(first, last, tz)
-    resources = source_resources(selected, settings, console)
-    failed = 0
-    for extract in extract_days(selected, days, tz, resources):
-        failed += extract.error is not None
-        # An error is printed unwrapped, so it reads (and copies) as the run would log it.
-        console.print(render(extract, tz), soft_wrap=extract.error is not None)
-        console.print()
-    if failed:
+    counts = {"refused": 0, "failed": 0}
+    with dg.build_resources(source_resources(selected, sources or {})) as resources:
+        for extract in extract_days(selected, days, tz, resources):
+            if extract.error is not None:
+                counts[extract.outcome] += 1
+            # An error is printed unwrapped, so it reads (and copies) as the run would log it.
+            console.print(render(extract, tz), soft_wrap=extract.error is not None)
+            console.print()
+    if any(counts.values()):
         console.print(
-            Text(f"{failed} extractor day(s) refused; nothing was written anywhere", "bold red")
+            Text(
+                f"{counts['refused']} extractor day(s) refused (rows that do not fit), "
+                f"{counts['failed']} failed (the extractor raised); nothing was written anywhere",
+                "bold red",
+            )
         )
-    return 1 if failed else 0
+    return 1 if any(counts.values()) else 0

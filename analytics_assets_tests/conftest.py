@@ -7,7 +7,7 @@ import uuid
 import pytest
 from google.cloud import bigquery
 
-from analytics_assets.settings import EMULATOR_PROJECT
+from analytics_assets.local.config import EMULATOR_PROJECT
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 from analytics_assets_tests.emulator_fixtures import bigquery_emulator, make_emulator_client
 

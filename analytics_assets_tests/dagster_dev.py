@@ -21,8 +21,8 @@ from typing import Any
 
 import httpx
 
-from analytics_assets.settings import PROJECT_ROOT
-from analytics_assets.warehouse.emulator import free_port
+from analytics_assets.local.network import free_port
+from analytics_assets_tests.paths import REPO_ROOT
 
 START_TIMEOUT_SECONDS = 180
 
@@ -77,7 +77,7 @@ def _instance_yaml(home: Path, instance_yaml: Path | None) -> None:
     if instance_yaml is not None:
         shutil.copy(instance_yaml, home / "dagster.yaml")
         return
-    text = (PROJECT_ROOT / "dagster.yaml").read_text()
+    text = (REPO_ROOT / "dagster.yaml").read_text()
     (home / "dagster.yaml").write_text(re.sub(r"\.local/dagster", str(home / "storage"), text))
 
 
@@ -120,7 +120,7 @@ def dagster_dev(
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [command, "dev", "--port", str(port)],
-            cwd=PROJECT_ROOT,
+            cwd=REPO_ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

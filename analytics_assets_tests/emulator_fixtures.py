@@ -8,7 +8,8 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
-from analytics_assets.warehouse.emulator import EmbeddedEmulator, free_port
+from analytics_assets.local.emulator_process import EmbeddedEmulator
+from analytics_assets.local.network import free_port
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from analytics_assets.demo.api_faults import faults, journal
+from analytics_assets.demo.config import DEMO_SUPPORT_API_TOKEN
 from analytics_assets.demo.server import serve_demo_api
-from analytics_assets.settings import DEMO_SUPPORT_API_TOKEN
 from analytics_assets.sources.http_api import HttpApi
 
 PARIS = ZoneInfo("Europe/Paris")

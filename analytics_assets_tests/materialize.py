@@ -8,8 +8,9 @@ from typing import Any
 
 import dagster as dg
 
+from analytics_assets.assembly.assets import build_extractor_assets
+from analytics_assets.assembly.extract_asset import RunPolicy
 from analytics_assets.extract import Extractor
-from analytics_assets.extract.assets import RunPolicy, build_extractor_assets
 from analytics_assets.warehouse.io_manager import BigQueryRowsIOManager
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 

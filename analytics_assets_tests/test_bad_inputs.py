@@ -19,6 +19,7 @@ import dagster as dg
 import pytest
 from google.cloud import bigquery
 
+from analytics_assets.assembly.checks import build_extractor_checks
 from analytics_assets.demo import SETTINGS_MODULE
 from analytics_assets.extract import (
     DateAggregatedExtractor,
@@ -27,7 +28,6 @@ from analytics_assets.extract import (
     SchemaError,
     column,
 )
-from analytics_assets.extract.checks import build_extractor_checks
 from analytics_assets.sources.django_orm import DjangoORM
 from analytics_assets.warehouse.credentials import CredentialsError, credentials_from_environment
 from analytics_assets.warehouse.resource import BigQueryWarehouse
@@ -471,7 +471,7 @@ def test_an_unreachable_source_database_fails_naming_extractor_day_and_window(
                 databases.close_all()
             yield Customers(count)
 
-    orm = DjangoORM(settings_module=SETTINGS_MODULE, seed_demo_if_empty=False)
+    orm = DjangoORM(settings_module=SETTINGS_MODULE)
     with django_db_blocker.unblock():  # pytest-django blocks every connection by default
         result = materialize_days(
             assets_for([CustomersExtractor], warehouse, PARTITIONS),

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from analytics_assets.settings import PROJECT_ROOT
+from analytics_assets_tests.paths import REPO_ROOT
 
 
 def test_quick_benchmark_prints_the_table() -> None:
@@ -16,8 +16,8 @@ def test_quick_benchmark_prints_the_table() -> None:
         if not key.startswith(("ANALYTICS_", "BIGQUERY_", "DJANGO_", "DAGSTER_"))
     }
     done = subprocess.run(
-        [sys.executable, "-m", "analytics_assets.benchmark", "--quick"],
-        cwd=PROJECT_ROOT,
+        [sys.executable, "-m", "benchmarks", "--quick"],
+        cwd=REPO_ROOT,
         env=environment,
         capture_output=True,
         text=True,

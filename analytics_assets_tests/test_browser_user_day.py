@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from analytics_assets.extract import day_window, last_complete_day
-from analytics_assets.settings import PROJECT_ROOT
 from analytics_assets_tests.dagster_dev import DagsterDev, dagster_dev
 from analytics_assets_tests.emulator_fixtures import make_emulator_client
+from analytics_assets_tests.paths import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = PROJECT_ROOT / "artifacts" / "browser"
+SCREENSHOTS = REPO_ROOT / "artifacts" / "browser"
 PARIS = ZoneInfo("Europe/Paris")
 HISTORY_DAYS = 40
 

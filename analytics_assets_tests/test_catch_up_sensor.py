@@ -7,14 +7,10 @@ from typing import Any
 import dagster as dg
 import pytest
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
-from dagster._core.storage.partition_status_cache import AssetPartitionStatus
 
-from analytics_assets.automation.catch_up import (
-    CATCH_UP_TAG,
-    SENSOR_NAME,
-    build_catch_up_sensor,
-    plan_catch_up,
-)
+from analytics_assets.automation.catch_up import CATCH_UP_TAG, SENSOR_NAME, build_catch_up_sensor
+from analytics_assets.automation.catch_up_plan import plan_catch_up
+from analytics_assets.automation.clock import frozen_at
 from analytics_assets_tests.materialize import RANGE_END_TAG, RANGE_START_TAG
 
 PARTITIONS = dg.DailyPartitionsDefinition(start_date="2024-01-01", timezone="Europe/Paris")
@@ -53,7 +49,6 @@ def _sensor(**overrides):
         retry_failed_after=dt.timedelta(minutes=30),
         daily_hour=0,
         daily_minute=15,
-        clock=lambda: NOW,
     )
     options.update(overrides)
     return build_catch_up_sensor([alpha.key, alpha_delta.key], **options)
@@ -79,7 +74,8 @@ def _tick(instance, sensor, cursor=None, assets=(alpha, alpha_delta)):
     context = dg.build_sensor_context(
         instance=instance, definitions=defs, sensor_name=SENSOR_NAME, cursor=cursor
     )
-    result = sensor(context)
+    with frozen_at(NOW):
+        result = sensor(context)
     assert isinstance(result, dg.SensorResult)
     return result
 
@@ -216,7 +212,7 @@ def test_an_earlier_first_date_adds_only_the_new_days(instance):
 def test_families_missing_the_same_days_share_one_backfill_and_a_view_waits_for_its_table():
     days = ["2024-01-01", "2024-01-02", "2024-01-03"]
     table, view, other = dg.AssetKey("table"), dg.AssetKey("table_delta"), dg.AssetKey("other")
-    materialized = AssetPartitionStatus.MATERIALIZED
+    materialized = dg.AssetPartitionStatus.MATERIALIZED
     statuses = {
         table: {"2024-01-01": materialized},
         view: {},

@@ -8,8 +8,8 @@ import dagster as dg
 import pytest
 from google.cloud import bigquery
 
+from analytics_assets.assembly.checks import build_extractor_checks
 from analytics_assets.extract import DateAggregatedExtractor, IndividualRowsExtractor, column
-from analytics_assets.extract.checks import build_extractor_checks
 from analytics_assets_tests.materialize import assets_for, resources_for
 
 #: Five days only, so "no missing days" has a fixed expectation.
@@ -145,7 +145,7 @@ def test_checks_that_cannot_query_fail_the_step_naming_each_and_the_others_still
     assert (evaluated.check_name, evaluated.passed) == ("one_row_per_day", True)
     (failure,) = [e for e in result.all_events if e.is_step_failure]
     message = failure.step_failure_data.error.cause.message  # type: ignore[union-attr]
-    assert message.startswith("analytics_assets.extract.checks.CheckExecutionError: checks of ")
+    assert message.startswith("analytics_assets.assembly.checks.CheckExecutionError: checks of ")
     for name in ("schema_matches_declaration", "no_missing_days", "monotonic_fields"):
         assert f"{name}: NotFound" in message
 

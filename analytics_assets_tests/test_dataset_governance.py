@@ -19,8 +19,8 @@ import pytest
 from google.cloud import bigquery
 from google.cloud.bigquery.dataset import Condition
 
+from analytics_assets.environments import load_world
 from analytics_assets.extract import DateAggregatedExtractor
-from analytics_assets.resources import warehouse_from_settings
 from analytics_assets.settings import SettingsError, load_settings
 from analytics_assets.warehouse.dataset_governance import (
     ACCESS_RECORD_PREFIX,
@@ -259,7 +259,7 @@ def test_governance_settings_reach_the_warehouse(monkeypatch):
     monkeypatch.setenv("BIGQUERY_DATASET_LABELS", " team=data , cost-center=analytics,empty=")
     monkeypatch.setenv("BIGQUERY_READER_GROUPS", f"Analysts@Example.com, {FINANCE},{ANALYSTS}")
     monkeypatch.setenv("BIGQUERY_WRITER_GROUPS", LOADERS)
-    policy = warehouse_from_settings(load_settings()).dataset_policy()
+    policy = load_world(load_settings()).warehouse.dataset_policy()
     assert policy == DatasetPolicy(
         description=TEAM,
         labels={"team": "data", "cost-center": "analytics", "empty": ""},

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
+from analytics_assets.assembly.partitions import daily_partitions
 from analytics_assets.extract import day_window, last_complete_day
-from analytics_assets.partitions import daily_partitions
 from analytics_assets.settings import load_settings
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 
 import dagster as dg
 import pytest
 
 from analytics_assets.definitions import build_definitions
+from analytics_assets.environments import load_world
 from analytics_assets.extract import last_complete_day
-from analytics_assets.resources import warehouse_from_settings
-from analytics_assets.settings import PROJECT_ROOT, SettingsError, load_settings
+from analytics_assets.local.warehouse import EmbeddedEmulatorWarehouse
+from analytics_assets.settings import SettingsError, load_settings
 from analytics_assets.warehouse.resource import BigQueryWarehouse
+from analytics_assets_tests.paths import REPO_ROOT
+from analytics_assets_tests.processes import run_python
 
 EXTRACTS = {"user", "contract", "email", "support_ticket"}
 DELTA_VIEWS = {"user_delta", "contract_delta"}
@@ -74,25 +74,12 @@ def test_definitions_load_without_connecting_to_bigquery():
 
 
 @pytest.mark.usefixtures("location_env")
-def test_the_local_default_is_the_embedded_emulator_in_the_local_folder(tmp_path):
-    warehouse = warehouse_from_settings(load_settings())
-    assert warehouse.embedded_emulator_dir == str(tmp_path / "bigquery")
+def test_the_demo_default_is_the_embedded_emulator_in_the_local_folder(tmp_path):
+    warehouse = load_world(load_settings()).warehouse
+    assert isinstance(warehouse, EmbeddedEmulatorWarehouse)
+    assert warehouse.data_dir == str(tmp_path / "bigquery")
     assert warehouse.emulator_url is None
-    assert warehouse.dataset == "analytics"
-
-
-@pytest.mark.usefixtures("location_env")
-def test_setting_a_project_points_the_same_resource_at_real_bigquery(monkeypatch):
-    monkeypatch.setenv("BIGQUERY_PROJECT", "acme-analytics")
-    monkeypatch.setenv("BIGQUERY_DATASET", "shop_daily")
-    monkeypatch.setenv("BIGQUERY_LOCATION", "europe-west1")
-    warehouse = warehouse_from_settings(load_settings())
-    assert (warehouse.project, warehouse.dataset, warehouse.location) == (
-        "acme-analytics",
-        "shop_daily",
-        "europe-west1",
-    )
-    assert not warehouse.uses_emulator
+    assert (warehouse.dataset, warehouse.environment) == ("analytics", "demo")
 
 
 @pytest.mark.usefixtures("location_env")
@@ -102,12 +89,13 @@ def test_setting_a_project_points_the_same_resource_at_real_bigquery(monkeypatch
         ("ANALYTICS_FIRST_DATE", "01/02/2024", "ANALYTICS_FIRST_DATE='01/02/2024' is not a date"),
         ("ANALYTICS_TIMEZONE", "Paris", "ANALYTICS_TIMEZONE='Paris' is not an IANA time zone"),
         ("ANALYTICS_EMULATOR_PORT", "ninety", "ANALYTICS_EMULATOR_PORT='ninety' is not an integer"),
+        ("ANALYTICS_ENV", "staging", "ANALYTICS_ENV='staging' is not one of demo, local"),
     ],
 )
 def test_a_bad_setting_is_refused_naming_the_variable(monkeypatch, variable, value, message):
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsError, match=message):
-        load_settings()
+        load_world(load_settings())
 
 
 @pytest.mark.usefixtures("location_env")
@@ -115,7 +103,7 @@ def test_each_table_has_one_writer_at_a_time_through_its_pool():
     graph = _asset_graph(build_definitions())
     for key in EXTRACTS:
         assert graph.get(dg.AssetKey(key)).pools == {f"bigquery_table_{key}"}
-    local = dg.DagsterInstance.from_config(str(PROJECT_ROOT))
+    local = dg.DagsterInstance.from_config(str(REPO_ROOT))
     try:
         assert local.get_concurrency_config().pool_config.default_pool_limit == 1
     finally:
@@ -149,16 +137,6 @@ def test_loading_the_code_location_leaves_heavy_run_libraries_unimported(tmp_pat
         "defs.get_repository_def().get_all_jobs()\n"
         f"print([name for name in {IMPORTED_ON_FIRST_USE!r} if name in sys.modules])\n"
     )
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("ANALYTICS_", "BIGQUERY_"))},
-        "ANALYTICS_LOCAL_DIR": str(tmp_path),
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=PROJECT_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = run_python(probe, ANALYTICS_LOCAL_DIR=str(tmp_path))
+    assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"

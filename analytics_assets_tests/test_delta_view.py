@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from analytics_assets.extract import DateAggregatedExtractor, column
-from analytics_assets.extract.views import delta_view_sql
+from analytics_assets.warehouse.delta_view import delta_view_sql
 from analytics_assets_tests.materialize import (
     assets_for,
     day,

@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import analytics_assets.extractors
+from analytics_assets.assembly.discovery import find_extractors
 from analytics_assets.demo import SETTINGS_MODULE
-from analytics_assets.extract import DateAggregatedExtractor, day_window
-from analytics_assets.extract.discovery import find_extractors
+from analytics_assets.extract import DJANGO, DateAggregatedExtractor, day_window
 from analytics_assets.sources.django_orm import DjangoORM
 from analytics_assets_tests.materialize import (
     assets_for,
@@ -32,8 +31,8 @@ UTC = dt.UTC
 PARTITIONS = partitions_from("2024-03-01")
 DJANGO_EXTRACTORS = [
     extractor
-    for extractor in find_extractors(analytics_assets.extractors)
-    if extractor.source == "django"
+    for extractor in find_extractors(["analytics_assets.demo.extractors"])
+    if extractor.declared_source() == DJANGO
 ]
 
 
@@ -77,7 +76,7 @@ def _materialize_demo(warehouse, first: str, last: str | None = None):
         warehouse,
         first,
         last,
-        django=DjangoORM(settings_module=SETTINGS_MODULE, seed_demo_if_empty=False),
+        django=DjangoORM(settings_module=SETTINGS_MODULE),
     )
 
 

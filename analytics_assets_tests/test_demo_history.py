@@ -15,6 +15,7 @@ from django.db.models import F
 from analytics_assets.demo import SETTINGS_MODULE
 from analytics_assets.demo.history import HistoryStats, ensure_demo_database, generate_history
 from analytics_assets.demo.plan import Population, plan_day
+from analytics_assets.demo.resources import DemoDjangoORM
 from analytics_assets.demo.shop.models import Contract, Customer, EmailMessage
 from analytics_assets.extract import day_window, last_complete_day
 from analytics_assets.sources.django_orm import (
@@ -208,10 +209,10 @@ def test_ensure_demo_database_seeds_first_date_to_yesterday_once(recent_first_da
 
 
 @pytest.mark.django_db
-def test_resource_seeds_the_empty_demo_database_and_closes_connections_on_teardown(
+def test_the_demo_resource_seeds_the_empty_demo_database_and_closes_connections_on_teardown(
     recent_first_date, monkeypatch: pytest.MonkeyPatch
 ):
-    resource = DjangoORM(settings_module=SETTINGS_MODULE)
+    resource = DemoDjangoORM()
     context = dg.build_init_resource_context()
     resource.setup_for_execution(context)
     assert os.environ["DJANGO_SETTINGS_MODULE"] == SETTINGS_MODULE
@@ -223,9 +224,11 @@ def test_resource_seeds_the_empty_demo_database_and_closes_connections_on_teardo
     assert closed == [True]
 
 
-def test_resource_defaults_to_the_configured_settings_module():
-    assert DjangoORM().settings_module == SETTINGS_MODULE
-    assert DjangoORM().seed_demo_if_empty is True
+def test_the_framework_resource_has_no_default_project_and_seeds_nothing():
+    assert DemoDjangoORM().settings_module == SETTINGS_MODULE
+    with pytest.raises(ValueError, match="settings_module"):
+        DjangoORM()  # type: ignore[call-arg]
+    assert not hasattr(DjangoORM, "seed_demo_if_empty")
 
 
 def test_configure_django_refuses_a_second_project_in_the_same_process():

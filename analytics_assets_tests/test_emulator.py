@@ -19,19 +19,15 @@ import pyarrow.parquet as pq
 import pytest
 from google.cloud import bigquery
 
-import analytics_assets.warehouse.emulator_patches as emulator_patches
-from analytics_assets.warehouse.emulator import (
+import analytics_assets.local.emulator_patches as emulator_patches
+from analytics_assets.local.emulator import ensure_running, stop_detached
+from analytics_assets.local.emulator_process import (
     SERVER_MODULE,
     EmbeddedEmulator,
     EmulatorStartError,
-    emulator_url,
-    ensure_running,
-    free_port,
-    is_healthy,
     pid_file_path,
-    port_is_free,
-    stop_detached,
 )
+from analytics_assets.local.network import emulator_url, free_port, is_healthy, port_is_free
 from analytics_assets_tests.emulator_fixtures import (
     bigquery_emulator,  # noqa: F401  (a fixture, used by name)
     make_emulator_client,
@@ -344,7 +340,7 @@ def test_concurrent_ensure_running_start_one_detached_emulator_that_stop_detache
     caller = textwrap.dedent(
         f"""
         from pathlib import Path
-        from analytics_assets.warehouse.emulator import ensure_running
+        from analytics_assets.local.emulator import ensure_running
         print(ensure_running(Path({str(data_dir)!r}), {port}, {PROJECT!r}))
         """
     )

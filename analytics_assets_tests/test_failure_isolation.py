@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from analytics_assets.assembly.extract_asset import RunPolicy
+from analytics_assets.assembly.retries import is_transient
 from analytics_assets.extract import DateAggregatedExtractor, column
-from analytics_assets.extract.assets import RunPolicy
-from analytics_assets.extract.transient import is_transient
 from analytics_assets_tests.materialize import (
     assets_for,
     day,

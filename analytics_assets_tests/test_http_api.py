@@ -91,6 +91,18 @@ def test_a_429_waits_what_retry_after_asks_then_succeeds(demo_api, busy_day_ids,
     assert "429 Too Many Requests; attempt 1 of 8, retrying in 2.0 s (Retry-After)" in caplog.text
 
 
+def test_a_retry_after_shorter_than_the_backoff_is_a_minimum_not_a_replacement(
+    demo_api, busy_day_ids
+):
+    queue_faults(demo_api, {"status": 429, "retry_after": 0}, {"status": 503, "retry_after": 0})
+    listed = _listed_ids(demo_api, "/api/tickets/", PageNumber(page_size=100), backoff_seconds=0.4)
+    assert listed == busy_day_ids
+    first, second, third = arrivals()
+    # backoff 0.4 s then 0.8 s, each with ±50 % jitter: never the 0 s the API asked for.
+    assert second - first >= 0.2
+    assert third - second >= 0.4
+
+
 def test_server_errors_are_retried_until_the_api_answers(demo_api, busy_day_ids):
     queue_faults(demo_api, {"status": 500}, {"status": 502}, {"status": 503})
     listed = _listed_ids(demo_api, "/api/tickets/", PageNumber(page_size=100), **FAST_RETRIES)
@@ -198,3 +210,4 @@ def test_client_requests_carry_the_user_agent_and_json_accept(demo_api):
     (entry,) = journal.entries()
     assert entry.headers["HTTP_USER_AGENT"].startswith("analytics-assets/")
     assert entry.headers["HTTP_ACCEPT"] == "application/json"
+    assert "HTTP_AUTHORIZATION" not in entry.headers  # the demo API never keeps the token

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from analytics_assets.sources.http_retry import retry_after_seconds, safe_url
+from analytics_assets.sources.http_retry import retry_after_seconds
 from analytics_assets.sources.json_rows import JsonItemError, rows_from_items
+from analytics_assets.sources.urls import safe_url
 
 
 @dataclass
@@ -92,3 +93,17 @@ def test_retry_after_accepts_seconds_and_http_dates():
 def test_urls_in_messages_lose_user_info_and_credential_parameters():
     url = "https://user:pw@desk.example:8443/api?page=2&api_key=abc&access_token=xyz"
     assert safe_url(url) == "https://desk.example:8443/api?page=2&api_key=***&access_token=***"
+
+
+def test_the_demo_api_journal_keeps_the_last_requests_without_their_credentials():
+    from analytics_assets.demo.api_faults import RequestJournal
+
+    journal = RequestJournal(size=3)
+    for number in range(5):
+        journal.record(f"/api/tickets/?page={number}", {"HTTP_AUTHORIZATION": "Bearer s3cr3t"})
+    assert [entry.path for entry in journal.entries()] == [
+        "/api/tickets/?page=2",
+        "/api/tickets/?page=3",
+        "/api/tickets/?page=4",
+    ]
+    assert all(entry.headers == {} for entry in journal.entries())

@@ -19,11 +19,14 @@ from click.testing import CliRunner, Result
 from google.cloud import bigquery
 from rich.console import Console
 
-import analytics_assets.warehouse.emulator as emulator_module
+import analytics_assets.local.emulator as emulator_module
+import analytics_assets.local.emulator_process as emulator_process
 from analytics_assets.cli import main
 from analytics_assets.dry_run import print_extract
 from analytics_assets.extract import DateAggregatedExtractor, day_window, last_complete_day
-from analytics_assets.extract.rows import RowStager, RowValidationError
+from analytics_assets.local.config import load_emulator_settings
+from analytics_assets.rows.staging import RowStager
+from analytics_assets.rows.values import RowValidationError
 from analytics_assets.settings import load_settings
 from analytics_assets_tests.shop_rows import contracts, customer, emails
 
@@ -376,7 +379,10 @@ def test_refused_rows_print_the_run_s_error_exit_1_and_other_days_and_extractors
     )
     assert printed[("tally", "2024-03-26")].rows == [["2024-03-26", "1", "NULL"]]
     assert printed[("ping", "2024-03-30")].rows == [["2024-03-30", "7"]]
-    assert "3 extractor day(s) refused; nothing was written anywhere" in output
+    assert (
+        "2 extractor day(s) refused (rows that do not fit), 1 failed (the extractor raised); "
+        "nothing was written anywhere"
+    ) in output
 
 
 # --- no warehouse --------------------------------------------------------------------------
@@ -395,9 +401,10 @@ def test_it_opens_no_bigquery_client_and_starts_no_emulator(monkeypatch, tmp_pat
 
     monkeypatch.setattr(bigquery.Client, "__init__", refuse("bigquery.Client"))
     monkeypatch.setattr(emulator_module, "ensure_running", refuse("ensure_running"))
-    monkeypatch.setattr(emulator_module.EmbeddedEmulator, "start", refuse("EmbeddedEmulator"))
+    monkeypatch.setattr(emulator_process.EmbeddedEmulator, "start", refuse("EmbeddedEmulator"))
     monkeypatch.setattr(emulator_module, "is_healthy", refuse("is_healthy"))
-    assert load_settings().uses_embedded_emulator  # what a real run here would start
+    # what a real run here would start:
+    assert load_emulator_settings(load_settings().local_dir).embedded
 
     shop_only = [arg for table in SHOP_TABLES for arg in ("--extractor", table)]
     result = run_cli("-f", WEEK[0].isoformat(), "-l", WEEK[-1].isoformat(), *shop_only)
@@ -406,3 +413,63 @@ def test_it_opens_no_bigquery_client_and_starts_no_emulator(monkeypatch, tmp_pat
     assert len(parse(result.output)) == 3 * 7
     assert touched == []
     assert not (tmp_path / "bigquery").exists()
+
+
+# --- every source kind, and crashes ----------------------------------------------------------
+
+
+@pytest.fixture
+def shop_and_desk(transactional_db, monkeypatch):
+    """The week's shop rows, committed (the demo API answers from another thread), one ticket."""
+    from analytics_assets.demo.shop.models import SupportTicket
+
+    monkeypatch.setenv("ANALYTICS_FIRST_DATE", "2024-03-25")
+    customer("ada", "2024-03-31T01:30:00+01:00")
+    SupportTicket.objects.create(
+        requester_email="ada@example.com",
+        subject="private subject",
+        channel="chat",
+        priority="urgent",
+        status="open",
+        opened_at=dt.datetime.fromisoformat("2024-03-31T03:00:00+02:00"),
+    )
+
+
+@pytest.mark.usefixtures("shop_and_desk")
+def test_without_the_extractor_option_every_extractor_prints_the_http_one_included():
+    result = run_cli("-f", "2024-03-31", "-l", "2024-03-31")
+    assert result.exit_code == 0, result.output
+    printed = parse(result.output)
+    assert list(printed) == [
+        (table, "2024-03-31") for table in ("contract", "email", "support_ticket", "user")
+    ]
+    ticket = printed[("support_ticket", "2024-03-31")]
+    assert ticket.count == 1
+    assert ticket.rows is not None
+    assert ticket.rows[0][:2] == ["2024-03-31", "2024-03-31T03:00:00+02:00"]
+    assert "ada@example.com" not in result.output and "private subject" not in result.output
+
+
+@dataclass
+class Echo:
+    value: int
+
+
+class EchoExtractor(DateAggregatedExtractor[Echo]):
+    source = "python"
+
+    def extract(self, start, end):
+        yield Echo(value=1)
+
+
+def test_a_crash_of_the_dry_run_itself_is_raised_not_reported_as_refused_days(monkeypatch):
+    import analytics_assets.dry_run as dry_run
+
+    def broken_validator(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(dry_run, "RowValidator", broken_validator)
+    with pytest.raises(OSError, match="disk full"):
+        run_function(
+            first=dt.date(2024, 3, 26), extractors=[EchoExtractor], settings=load_settings()
+        )

@@ -11,7 +11,6 @@ import dagster as dg
 import pytest
 from dagster._core.storage.runs.base import RunStorage
 
-from analytics_assets.benchmark.production_instance import PRODUCTION_YAML, instance_environment
 from analytics_assets.extract import DateAggregatedExtractor, last_complete_day
 from analytics_assets_tests.dagster_dev import dagster_dev
 from analytics_assets_tests.emulator_fixtures import make_emulator_client
@@ -23,6 +22,7 @@ from analytics_assets_tests.materialize import (
     table_rows,
 )
 from analytics_assets_tests.postgres import require_postgres, temporary_database
+from benchmarks.production_instance import PRODUCTION_YAML, instance_environment
 
 pytestmark = pytest.mark.postgres
 

@@ -12,9 +12,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from analytics_assets.extract import DateAggregatedExtractor, IndividualRowsExtractor, day_window
-from analytics_assets.extract import rows as rows_module
-from analytics_assets.extract.assets import stage_days
-from analytics_assets.extract.rows import RowStager, RowValidationError
+from analytics_assets.rows import staging as staging_module
+from analytics_assets.rows import validation as validation_module
+from analytics_assets.rows.extraction import ExtractorFailedError, stage_days
+from analytics_assets.rows.staging import RowStager
+from analytics_assets.rows.values import RowValidationError
 
 PARIS = ZoneInfo("Europe/Paris")
 DAY = dt.date(2024, 3, 27)
@@ -161,7 +163,7 @@ def test_a_datetime_in_a_date_field_is_refused(tmp_path):
 
 
 def test_large_days_are_written_in_chunks(tmp_path, monkeypatch):
-    monkeypatch.setattr(rows_module, "CHUNK_ROWS", 1000)
+    monkeypatch.setattr(staging_module, "CHUNK_ROWS", 1000)
     start, _ = WINDOW
     events = (_event(start + dt.timedelta(seconds=i)) for i in range(2500))
     staged = _stage(EventExtractor, events, tmp_path)
@@ -189,8 +191,8 @@ class ReadingExtractor(IndividualRowsExtractor[Reading]):
         return iter(())
 
 
-BULK_DAY_ROWS = 3 * rows_module.BULK_MIN_ROWS
-BAD_ROW = 2 * rows_module.BULK_MIN_ROWS + 5
+BULK_DAY_ROWS = 3 * validation_module.BULK_MIN_ROWS
+BAD_ROW = 2 * validation_module.BULK_MIN_ROWS + 5
 
 
 def _readings(bad_row: int | None = None, **changes: Any) -> list[Reading]:
@@ -221,7 +223,7 @@ def test_a_large_valid_day_is_staged_exactly_as_row_by_row_checking_stages_it(
     (tmp_path / "bulk").mkdir()
     (tmp_path / "rows").mkdir()
     bulk = pq.read_table(_stage(ReadingExtractor, _readings(), tmp_path / "bulk").path)
-    monkeypatch.setattr(rows_module, "BULK_MIN_ROWS", BULK_DAY_ROWS + 1)
+    monkeypatch.setattr(validation_module, "BULK_MIN_ROWS", BULK_DAY_ROWS + 1)
     one_by_one = pq.read_table(_stage(ReadingExtractor, _readings(), tmp_path / "rows").path)
     assert bulk.equals(one_by_one)
     assert bulk.num_rows == BULK_DAY_ROWS
@@ -285,3 +287,36 @@ def test_a_range_of_one_day_and_an_extractor_without_ranges_are_asked_day_by_day
     assert RangeTotalsExtractor.extracts_ranges() and not TotalsExtractor.extracts_ranges()
     staged = stage_days(RangeTotalsExtractor(), [DAY], PARIS, tmp_path / "s.parquet")
     assert staged.rows_per_day == {DAY: 1}
+
+
+class FineTotalsExtractor(DateAggregatedExtractor[Totals]):
+    def extract(self, start, end):
+        yield _good_totals()
+
+
+class FailingReadExtractor(DateAggregatedExtractor[Totals]):
+    def extract(self, start, end):
+        yield from ()
+        raise ConnectionResetError("the database went away mid-read")
+
+
+def test_a_staging_failure_is_the_project_s_own_error_never_blamed_on_the_extractor(
+    tmp_path, monkeypatch
+):
+    def disk_full(self, batch):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(RowStager, "_add_batch", disk_full)
+    with pytest.raises(OSError, match="No space left on device") as raised:
+        stage_days(FineTotalsExtractor(), [DAY], PARIS, tmp_path / "s.parquet")
+    assert not isinstance(raised.value, ExtractorFailedError)
+    assert "extractor" not in str(raised.value)
+
+
+def test_an_error_while_the_extractor_s_rows_are_read_names_the_extractor_and_day(tmp_path):
+    with pytest.raises(ExtractorFailedError) as raised:
+        stage_days(FailingReadExtractor(), [DAY], PARIS, tmp_path / "s.parquet")
+    assert str(raised.value) == (
+        "extractor 'totals' failed on day 2024-03-27 (window 2024-03-27T00:00:00+01:00 to "
+        "2024-03-28T00:00:00+01:00): ConnectionResetError: the database went away mid-read"
+    )

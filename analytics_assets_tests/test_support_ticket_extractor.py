@@ -14,8 +14,8 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 
-from analytics_assets.extractors.support_ticket import SupportTicketExtractor
-from analytics_assets.settings import SUPPORT_API_TOKEN_ENV
+from analytics_assets.demo.config import SUPPORT_API_TOKEN_ENV
+from analytics_assets.demo.extractors.support_ticket import SupportTicketExtractor
 from analytics_assets.sources.http_api import HttpApi
 from analytics_assets_tests.http_servers import demo_api, queue_faults
 from analytics_assets_tests.materialize import (

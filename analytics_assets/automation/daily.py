@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import dagster as dg
-from dagster._core.definitions.partitions.partitioned_schedule import (
-    UnresolvedPartitionedAssetScheduleDefinition,
-)
 
 DAILY_JOB_NAME = "daily_extract"
 
 
 def build_daily_schedule(
     asset_keys: Sequence[dg.AssetKey], *, hour: int, minute: int, running: bool = True
-) -> UnresolvedPartitionedAssetScheduleDefinition | dg.ScheduleDefinition:
+):  # the type build_schedule_from_partitioned_job returns (an unresolved schedule) is private
     """Runs at ``hour:minute`` in the partitions' time zone for the last complete local day.
 
     The partitions end at the last complete day, so a tick at 00:15 in Los Angeles asks

@@ -2,8 +2,9 @@
 
 Tests and demos queue faults with ``POST /api/faults/``; each following API request takes
 the next one: it waits ``delay_seconds`` (a client timeout), then answers ``status`` with an
-optional ``Retry-After`` instead of its data. The journal records when each request arrived,
-so a test can measure the rate a client really sent at.
+optional ``Retry-After`` instead of its data. The journal records when each of the last
+:data:`JOURNAL_SIZE` requests arrived and its headers, credentials left out, so a test can
+measure the rate a client really sent at and what it sent.
 """
 
 from __future__ import annotations
@@ -13,6 +14,11 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
+
+#: Requests kept in the journal: the newest, so a long-running demo API stays bounded.
+JOURNAL_SIZE = 1_000
+#: Headers never journaled: they carry credentials.
+UNJOURNALED_HEADERS = frozenset({"HTTP_AUTHORIZATION", "HTTP_COOKIE", "HTTP_PROXY_AUTHORIZATION"})
 
 
 @dataclass(frozen=True)
@@ -61,15 +67,16 @@ class JournalEntry:
 
 
 class RequestJournal:
-    """Every API request this process served, in arrival order."""
+    """The last :data:`JOURNAL_SIZE` API requests this process served, in arrival order."""
 
-    def __init__(self) -> None:
+    def __init__(self, size: int = JOURNAL_SIZE) -> None:
         self._lock = threading.Lock()
-        self._entries: list[JournalEntry] = []
+        self._entries: deque[JournalEntry] = deque(maxlen=size)
 
     def record(self, path: str, headers: dict[str, str]) -> None:
+        kept = {name: value for name, value in headers.items() if name not in UNJOURNALED_HEADERS}
         with self._lock:
-            self._entries.append(JournalEntry(time.monotonic(), path, headers))
+            self._entries.append(JournalEntry(time.monotonic(), path, kept))
 
     def entries(self) -> list[JournalEntry]:
         with self._lock:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from filelock import FileLock
 
 from analytics_assets.demo import SETTINGS_MODULE
+from analytics_assets.demo.config import load_demo_settings
 from analytics_assets.demo.plan import DayPlan, Population, plan_day
 from analytics_assets.extract import day_window, last_complete_day
 from analytics_assets.settings import Settings, load_settings
@@ -89,19 +90,17 @@ def ensure_demo_database() -> HistoryStats | None:
 
     from analytics_assets.demo.shop.models import Customer
 
-    settings = load_settings()
+    settings, scale = load_settings(), load_demo_settings().scale
     with FileLock(_seed_lock_path(settings)):
         call_command("migrate", verbosity=0, interactive=False)
         yesterday = last_complete_day(dt.datetime.now(dt.UTC), settings.tz)
-        ensure_demo_tickets(settings, yesterday)
+        ensure_demo_tickets(settings, yesterday, scale)
         if Customer.objects.exists():
             return None
-        return generate_history(
-            settings.first_date, yesterday, scale=settings.demo_scale, tz=settings.tz
-        )
+        return generate_history(settings.first_date, yesterday, scale=scale, tz=settings.tz)
 
 
-def ensure_demo_tickets(settings: Settings, last_day: dt.date) -> None:
+def ensure_demo_tickets(settings: Settings, last_day: dt.date, scale: float) -> None:
     """Seed the support desk's tickets if it has none (also in databases seeded before it)."""
     from analytics_assets.demo.shop.models import SupportTicket
     from analytics_assets.demo.tickets import seed_tickets
@@ -111,7 +110,7 @@ def ensure_demo_tickets(settings: Settings, last_day: dt.date) -> None:
             settings.first_date,
             last_day,
             seed=DEFAULT_SEED,
-            scale=settings.demo_scale,
+            scale=scale,
             tz=settings.tz,
         )
 

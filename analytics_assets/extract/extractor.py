@@ -1,4 +1,4 @@
-"""The extractor base classes users subclass, and the local-day windows they are called with.
+"""The extractor base classes users subclass: a row dataclass as type parameter, one method.
 
 An extractor is a class with a row dataclass as its type parameter and one method::
 
@@ -20,37 +20,11 @@ import inspect
 import typing
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
-from zoneinfo import ZoneInfo
 
 from analytics_assets.extract.schema import ExtractorKind, SchemaError, TableSpec, build_table_spec
+from analytics_assets.extract.source import DJANGO, Source, as_source
 
 RowT = TypeVar("RowT")
-
-
-def day_window(day: dt.date, tz: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
-    """Local midnight of ``day`` to the next local midnight, as aware datetimes.
-
-    Arithmetic on the calendar date (not on a timedelta) is what makes DST days 23 h or
-    25 h long. Each bound carries its own fixed UTC offset (``+01:00`` / ``+02:00``), so
-    ``end - start`` is the real length of the day; with a shared ZoneInfo, Python would
-    subtract wall-clock times and say 24 h. A midnight that does not exist (zones that
-    jump at 00:00) resolves to the first instant of the day.
-    """
-    return _local_midnight(day, tz), _local_midnight(day + dt.timedelta(days=1), tz)
-
-
-def _local_midnight(day: dt.date, tz: ZoneInfo) -> dt.datetime:
-    instant = dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(dt.UTC)
-    offset = instant.astimezone(tz).utcoffset()
-    assert offset is not None
-    return instant.astimezone(dt.timezone(offset))
-
-
-def last_complete_day(now: dt.datetime, tz: ZoneInfo) -> dt.date:
-    """The latest local day that has fully ended at ``now`` (yesterday, in ``tz``)."""
-    if now.tzinfo is None:
-        raise ValueError("now must be time-zone aware")
-    return now.astimezone(tz).date() - dt.timedelta(days=1)
 
 
 def _row_type_argument(cls: type) -> type | None:
@@ -72,8 +46,8 @@ class Extractor(Generic[RowT]):
     table: ClassVar[TableSpec]
     #: Override to name the table yourself (e.g. to start a new table after a schema change).
     table_name: ClassVar[str | None] = None
-    #: What the extractor reads; shown as a kind in the UI and names the resource it needs.
-    source: ClassVar[str] = "django"
+    #: What the extractor reads: ``DJANGO`` (the default), ``http_api("name")``, ``"python"``.
+    source: ClassVar[Source | str] = DJANGO
     owners: ClassVar[tuple[str, ...]] = ("team:analytics",)
 
     def __init__(self, resources: Mapping[str, Any] | None = None) -> None:
@@ -92,6 +66,10 @@ class Extractor(Generic[RowT]):
             return
         if "extract" not in _all_attributes(cls):
             raise SchemaError(f"{cls.__name__}: an extractor must define extract(start, end)")
+        try:
+            cls.source = as_source(cls.source, cls.__name__)
+        except (TypeError, ValueError) as problem:
+            raise SchemaError(str(problem)) from None
         cls.row_type = row_type
         cls.table = build_table_spec(
             row_type,
@@ -104,6 +82,11 @@ class Extractor(Generic[RowT]):
     def extract(self, start: dt.datetime, end: dt.datetime) -> Iterable[RowT]:
         """Yield the rows of the local day ``[start, end)``."""
         raise NotImplementedError
+
+    @classmethod
+    def declared_source(cls) -> Source:
+        """The extractor's source (its ``source`` attribute, resolved when the class was made)."""
+        return as_source(cls.source, cls.__name__)
 
 
 class DateAggregatedExtractor(Extractor[RowT]):

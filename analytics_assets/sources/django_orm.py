@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import threading
 
 import dagster as dg
 from pydantic import Field
 
-from analytics_assets.demo import SETTINGS_MODULE as DEMO_SETTINGS_MODULE
-from analytics_assets.settings import load_settings
+from analytics_assets.environment_variables import RequiredVariables
+from analytics_assets.extract.source import DJANGO_KIND
+from analytics_assets.sources.kind import SourceKind
 
 SETTINGS_ENV = "DJANGO_SETTINGS_MODULE"
 
@@ -63,24 +65,29 @@ class DjangoORM(dg.ConfigurableResource):
     """The Django ORM of the source application, set up in every process that executes a run."""
 
     settings_module: str = Field(
-        default_factory=lambda: load_settings().django_settings_module,
         description="Dotted path of the Django settings module (DJANGO_SETTINGS_MODULE).",
-    )
-    seed_demo_if_empty: bool = Field(
-        default=True,
-        description="With the demo settings module, migrate and seed the demo database if empty.",
     )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         configure_django(self.settings_module)
-        if self.settings_module == DEMO_SETTINGS_MODULE and self.seed_demo_if_empty:
-            from analytics_assets.demo.history import ensure_demo_database
-
-            stats = ensure_demo_database()
-            if stats is not None and context.log is not None:
-                context.log.info(f"Seeded the demo Django database: {stats}")
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         from django.db import connections
 
         connections.close_all()
+
+
+def _django_resource(name: str, variables: RequiredVariables) -> DjangoORM:
+    module = variables.get(SETTINGS_ENV, "the Django settings module of your application")
+    return DjangoORM(settings_module=module or "unset")
+
+
+def _django_transient_errors() -> tuple[type[BaseException], ...]:
+    django_db = sys.modules.get("django.db")
+    if django_db is None:
+        return ()
+    return (django_db.OperationalError, django_db.InterfaceError)
+
+
+#: Settings: DJANGO_SETTINGS_MODULE. Transient: the database's OperationalError, InterfaceError.
+DJANGO_SOURCE_KIND = SourceKind(DJANGO_KIND, _django_resource, _django_transient_errors)

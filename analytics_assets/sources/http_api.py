@@ -27,9 +27,9 @@ from analytics_assets.sources.http_retry import (
     RetryPolicy,
     call_with_retries,
     is_retryable_status,
-    safe_url,
 )
 from analytics_assets.sources.pagination import PageRequest, Pagination, Params, page_items
+from analytics_assets.sources.urls import safe_url
 
 if TYPE_CHECKING:
     import httpx

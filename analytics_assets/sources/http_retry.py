@@ -16,19 +16,15 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import tenacity
 
-from analytics_assets.extract.transient import GaveUpRetrying
+from analytics_assets.sources.kind import GaveUpRetrying
 
 if TYPE_CHECKING:
     import httpx
 
 T = TypeVar("T")
-
-#: Query parameters whose values are credentials; shown as ``***`` in logs and errors.
-SECRET_PARAMETER_WORDS = ("token", "key", "secret", "password", "signature", "auth")
 
 
 @dataclass(frozen=True)
@@ -43,21 +39,6 @@ class RetryPolicy:
         """The wait after failed attempt number ``attempt`` (1-based), without Retry-After."""
         exponential = min(self.max_backoff_seconds, self.backoff_seconds * 2 ** (attempt - 1))
         return exponential * random.uniform(0.5, 1.5)
-
-
-def safe_url(url: str | httpx.URL) -> str:
-    """``url`` without user info and with credential-like query values replaced by ``***``."""
-    parts = urlsplit(str(url))
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    query = urlencode(
-        [
-            (name, "***" if any(w in name.lower() for w in SECRET_PARAMETER_WORDS) else value)
-            for name, value in parse_qsl(parts.query, keep_blank_values=True)
-        ],
-        safe=":+*",
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 class HttpApiError(RuntimeError):
@@ -118,7 +99,8 @@ def _wait(policy: RetryPolicy) -> Callable[[tenacity.RetryCallState], float]:
         backoff = policy.backoff(state.attempt_number)
         error = state.outcome.exception() if state.outcome is not None else None
         if isinstance(error, RetryableStatus) and error.retry_after is not None:
-            return max(error.retry_after, 0.0)
+            # A minimum: an API asking for less than the backoff (even 0) still gets the backoff.
+            return max(error.retry_after, backoff)
         return backoff
 
     return wait

@@ -11,44 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 
 from google.cloud import bigquery
 
-from analytics_assets.extract.rows import StagedRows
-from analytics_assets.extract.schema import DATE_COLUMN
+from analytics_assets.rows.staging import StagedRows
+from analytics_assets.warehouse.sql import replace_script
 from analytics_assets.warehouse.tables import TableManager, schema_fields
 
 STAGING_EXPIRY = dt.timedelta(hours=6)
-
-
-def days_predicate(days: Sequence[dt.date]) -> str:
-    """SQL selecting ``days`` on the date column; a contiguous range becomes one BETWEEN."""
-    ordered = sorted(set(days))
-    if not ordered:
-        raise ValueError("no day to select")
-    first, last = ordered[0], ordered[-1]
-    if (last - first).days + 1 == len(ordered):
-        return f"`{DATE_COLUMN}` BETWEEN DATE '{first.isoformat()}' AND DATE '{last.isoformat()}'"
-    listed = ", ".join(f"DATE '{d.isoformat()}'" for d in ordered)
-    return f"`{DATE_COLUMN}` IN ({listed})"
-
-
-def replace_script(
-    table_id: str, staging_id: str | None, columns: Sequence[str], days: Sequence[dt.date]
-) -> str:
-    column_list = ", ".join(f"`{c}`" for c in columns)
-    insert = (
-        f"INSERT INTO `{table_id}` ({column_list}) SELECT {column_list} FROM `{staging_id}`;\n"
-        if staging_id
-        else ""
-    )
-    return (
-        "BEGIN TRANSACTION;\n"
-        f"DELETE FROM `{table_id}` WHERE {days_predicate(days)};\n"
-        f"{insert}"
-        "COMMIT TRANSACTION;"
-    )
 
 
 class DayReplacer:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from analytics_assets.extract.rows import StagedRows
+from analytics_assets.rows.staging import StagedRows
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 
 if TYPE_CHECKING:

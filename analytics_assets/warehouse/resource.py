@@ -1,10 +1,10 @@
-"""The BigQuery warehouse resource: one client code path for real BigQuery and the emulator.
+"""The BigQuery warehouse resource: one client code path for real BigQuery and an emulator.
 
-Real BigQuery and the embedded emulator differ only in the endpoint and the credentials:
-with ``emulator_url`` (or ``embedded_emulator_dir``) the client talks anonymously to the
-local REST API, otherwise to Google with credentials from the environment
-(:mod:`analytics_assets.warehouse.credentials`). Everything else (DDL, loads, the day
-replace, views, reads) is the same code.
+Real BigQuery and an emulator differ only in the endpoint and the credentials: with an
+endpoint (``emulator_url``, or what :meth:`BigQueryWarehouse.endpoint` of a subclass
+gives) the client talks anonymously to that REST API, otherwise to Google with
+credentials from the environment (:mod:`analytics_assets.warehouse.credentials`).
+Everything else (DDL, loads, the day replace, views, reads) is the same code.
 
 google-cloud-bigquery (and the pandas it imports) is imported when a client is first
 needed, not when the code location loads: it is 1.5 s of every load otherwise.
@@ -12,8 +12,7 @@ needed, not when the code location loads: it is 1.5 s of every load otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     from google.cloud import bigquery
     from google.cloud.bigquery.table import RowIterator
 
-    from analytics_assets.extract.rows import StagedRows
+    from analytics_assets.rows.staging import StagedRows
     from analytics_assets.warehouse.tables import TableManager
 
 _LABEL_VALUE_MAX = 63
@@ -42,16 +41,23 @@ def job_labels(asset_name: str) -> dict[str, str]:
     return {"asset": value[:_LABEL_VALUE_MAX], "tool": "analytics-assets"}
 
 
+def check_warehouse_names(warehouse: BigQueryWarehouse) -> None:
+    """Refuse a malformed project id or dataset name: both are pasted into every table id."""
+    check_project_id(warehouse.project, "BIGQUERY_PROJECT")
+    check_identifier(warehouse.dataset, "BIGQUERY_DATASET")
+
+
 class BigQueryWarehouse(dg.ConfigurableResource):
     """Where the analytics tables live: a BigQuery project and dataset (or the emulator)."""
 
     project: str
     dataset: str
     location: str = "EU"
+    #: The REST endpoint of a BigQuery emulator; None: Google's BigQuery.
     emulator_url: str | None = None
-    embedded_emulator_dir: str | None = None
-    embedded_emulator_port: int = 9050
     maximum_bytes_billed: int | None = None
+    #: ANALYTICS_ENV this warehouse belongs to (demo, local, production): shown in the UI.
+    environment: str = "production"
     #: Dataset governance (BIGQUERY_DATASET_DESCRIPTION, _LABELS, _READER_GROUPS,
     #: _WRITER_GROUPS), validated by the settings; reconciled on every write.
     dataset_description: str = DEFAULT_DATASET_DESCRIPTION
@@ -63,22 +69,14 @@ class BigQueryWarehouse(dg.ConfigurableResource):
 
     @property
     def uses_emulator(self) -> bool:
-        return bool(self.emulator_url or self.embedded_emulator_dir)
+        return self.emulator_url is not None
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        check_project_id(self.project, "BIGQUERY_PROJECT")
-        check_identifier(self.dataset, "BIGQUERY_DATASET")
+        check_warehouse_names(self)
 
-    def _endpoint(self) -> str | None:
-        if self.emulator_url:
-            return self.emulator_url
-        if self.embedded_emulator_dir:
-            from analytics_assets.warehouse.emulator import ensure_running
-
-            return ensure_running(
-                Path(self.embedded_emulator_dir), self.embedded_emulator_port, self.project
-            )
-        return None
+    def endpoint(self) -> str | None:
+        """Where the client sends its requests; None for Google's BigQuery."""
+        return self.emulator_url
 
     def get_client(self) -> bigquery.Client:
         if self._client is None:
@@ -88,7 +86,7 @@ class BigQueryWarehouse(dg.ConfigurableResource):
 
             from analytics_assets.warehouse.credentials import credentials_from_environment
 
-            endpoint = self._endpoint()
+            endpoint = self.endpoint()
             if endpoint:
                 self._client = bigquery.Client(
                     project=self.project,
@@ -144,7 +142,7 @@ class BigQueryWarehouse(dg.ConfigurableResource):
         self, table: str, days: Sequence[Any] | None, columns: Sequence[str] | None = None
     ) -> pd.DataFrame:
         """Rows of ``table`` for ``days`` (all days if None), ordered by date, as pandas."""
-        from analytics_assets.warehouse.day_replace import days_predicate
+        from analytics_assets.warehouse.sql import days_predicate
 
         selected = (
             ", ".join(f"`{check_identifier(c, 'column')}`" for c in columns) if columns else "*"
@@ -154,11 +152,3 @@ class BigQueryWarehouse(dg.ConfigurableResource):
         sql = f"SELECT {selected} FROM `{table_id}`{where} ORDER BY `date`"
         rows = self.run_query(sql, table)
         return rows.to_arrow(create_bqstorage_client=False).to_pandas()
-
-    def describe(self) -> Mapping[str, str]:
-        return {
-            "project": self.project,
-            "dataset": self.dataset,
-            "endpoint": self.emulator_url
-            or ("embedded emulator" if self.embedded_emulator_dir else "BigQuery"),
-        }

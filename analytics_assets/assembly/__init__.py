@@ -1,0 +1,1 @@
+"""Dagster assembly: extractor classes -> assets, delta views, checks, and the whole location."""

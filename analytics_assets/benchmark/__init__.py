@@ -1,6 +1,0 @@
-"""The performance benchmark of issue #6: catch-up, daily run, big day and code-location load.
-
-Run it with ``uv run python -m analytics_assets.benchmark`` (``--quick`` for a small smoke
-run). Every figure is measured next to its reference in the same run and reported as a
-ratio; see :mod:`analytics_assets.benchmark.__main__`.
-"""

@@ -1,0 +1,186 @@
+"""The one switch, ``ANALYTICS_ENV``, mapped to the world it means: warehouse, extractors, sources.
+
+=============  ==================================  ======================================
+environment    warehouse                           extractors and their sources
+=============  ==================================  ======================================
+``demo``       the embedded emulator (default)     the demo shop's, seeded on first use
+``local``      the embedded emulator               yours (ANALYTICS_EXTRACTOR_MODULES)
+``production`` BigQuery (BIGQUERY_PROJECT)         yours, sources from their variables
+=============  ==================================  ======================================
+
+Only this module imports :mod:`analytics_assets.demo` (for ``demo``) and
+:mod:`analytics_assets.local` (for ``demo`` and ``local``), and only when that environment
+is chosen, so a production process never loads either. Outside the demo nothing has a
+default that points at the demo: every variable an environment needs and lacks is refused
+in one :class:`~analytics_assets.environment_variables.SettingsError` when the code
+location loads (so ``dagster definitions validate`` fails naming them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from analytics_assets.assembly.discovery import find_extractors
+from analytics_assets.assembly.sources import sources_of
+from analytics_assets.environment_variables import Environ, RequiredVariables, SettingsError
+from analytics_assets.extract import Extractor, SchemaError
+from analytics_assets.settings import EXTRACTOR_MODULES_VARIABLE, Environment, Settings
+from analytics_assets.sources.django_orm import SETTINGS_ENV as DJANGO_SETTINGS_ENV
+from analytics_assets.sources.registry import source_kind
+from analytics_assets.warehouse.resource import BigQueryWarehouse, check_warehouse_names
+
+DEMO_PACKAGE = "analytics_assets.demo"
+_PRODUCTION_HINT = (
+    "set ANALYTICS_ENV=production to write to real BigQuery (it also needs "
+    f"{EXTRACTOR_MODULES_VARIABLE} and DJANGO_SETTINGS_MODULE; README: 'Use it on your own "
+    "Django app')"
+)
+
+
+@dataclass(frozen=True)
+class World:
+    """What one environment is made of: its warehouse, its extractors, their sources."""
+
+    environment: Environment
+    warehouse: BigQueryWarehouse
+    extractors: list[type[Extractor[Any]]]
+    #: The resource of each source the extractors read, by source name.
+    sources: Mapping[str, Any]
+
+
+def load_world(settings: Settings, environ: Environ | None = None) -> World:
+    """The world ``settings.environment`` names, or one SettingsError listing what is missing."""
+    variables = RequiredVariables(environ)
+    extractors, sources = _extractors_and_sources(settings, variables)
+    warehouse = _warehouse(settings, variables)
+    variables.refuse_missing(f"ANALYTICS_ENV={settings.environment.value}")
+    return World(settings.environment, warehouse, extractors, sources)
+
+
+def load_extractors(
+    settings: Settings, environ: Environ | None = None
+) -> tuple[list[type[Extractor[Any]]], Mapping[str, Any]]:
+    """The environment's extractors and their sources' resources, without the warehouse
+    (what the dry run needs: no BigQuery variable is required for it)."""
+    variables = RequiredVariables(environ)
+    extractors, sources = _extractors_and_sources(settings, variables)
+    variables.refuse_missing(f"ANALYTICS_ENV={settings.environment.value}")
+    return extractors, sources
+
+
+def _extractors_and_sources(
+    settings: Settings, variables: RequiredVariables
+) -> tuple[list[type[Extractor[Any]]], Mapping[str, Any]]:
+    _refuse_foreign_settings(settings, variables)
+    if settings.environment is Environment.DEMO:
+        return _demo_extractors_and_sources(variables)
+    extractors = _configured_extractors(settings, variables)
+    return extractors, _configured_sources(extractors, variables)
+
+
+def _refuse_foreign_settings(settings: Settings, variables: RequiredVariables) -> None:
+    """Variables that belong to another environment: refused rather than silently ignored."""
+    env = variables.environ
+    name = f"ANALYTICS_ENV={settings.environment.value}"
+    if settings.environment.uses_emulator and settings.bigquery_project:
+        raise SettingsError(
+            f"BIGQUERY_PROJECT={settings.bigquery_project!r} is set, but {name} writes to the "
+            f"embedded BigQuery emulator; {_PRODUCTION_HINT}"
+        )
+    if settings.environment is Environment.PRODUCTION and env.get("BIGQUERY_EMULATOR_URL"):
+        raise SettingsError(
+            f"BIGQUERY_EMULATOR_URL is set, but {name} writes to real BigQuery: unset it"
+        )
+    if settings.environment is Environment.DEMO and settings.extractor_modules:
+        raise SettingsError(
+            f"{EXTRACTOR_MODULES_VARIABLE} is set, but ANALYTICS_ENV=demo runs the demo's "
+            "extractors: set ANALYTICS_ENV=local (embedded emulator) or production to run yours"
+        )
+    if settings.environment is not Environment.DEMO:
+        demo_modules = [m for m in settings.extractor_modules if m.startswith(DEMO_PACKAGE)]
+        if demo_modules:
+            raise SettingsError(
+                f"{EXTRACTOR_MODULES_VARIABLE} names the demo's extractors ({demo_modules}); "
+                "they only run in ANALYTICS_ENV=demo"
+            )
+
+
+def _configured_extractors(
+    settings: Settings, variables: RequiredVariables
+) -> list[type[Extractor[Any]]]:
+    modules = variables.get(
+        EXTRACTOR_MODULES_VARIABLE, "your extractor modules or packages, comma-separated"
+    )
+    if not modules:
+        # The default source: without the extractors, Django is what they are expected to read.
+        variables.get(DJANGO_SETTINGS_ENV, "the Django settings module of your application")
+        return []
+    try:
+        extractors = find_extractors(settings.extractor_modules)
+    except (ImportError, SchemaError) as problem:
+        raise SettingsError(f"{EXTRACTOR_MODULES_VARIABLE}: {problem}") from problem
+    if not extractors:
+        raise SettingsError(
+            f"{EXTRACTOR_MODULES_VARIABLE}={modules!r}: no extractor class is defined there"
+        )
+    return extractors
+
+
+def _configured_sources(
+    extractors: list[type[Extractor[Any]]], variables: RequiredVariables
+) -> dict[str, Any]:
+    try:
+        kinds = {name: source_kind(kind) for name, kind in sources_of(extractors).items()}
+    except ValueError as problem:  # two kinds for one source name, or an unknown kind
+        raise SettingsError(f"{EXTRACTOR_MODULES_VARIABLE}: {problem}") from problem
+    return {name: kind.resource(name, variables) for name, kind in kinds.items()}
+
+
+def _dataset(settings: Settings) -> dict[str, Any]:
+    """The warehouse's dataset: name, location, governance, and the environment it serves."""
+    return {
+        "dataset": settings.bigquery_dataset,
+        "location": settings.bigquery_location,
+        "dataset_description": settings.bigquery_dataset_description,
+        "dataset_labels": dict(settings.bigquery_dataset_labels),
+        "reader_groups": list(settings.bigquery_reader_groups),
+        "writer_groups": list(settings.bigquery_writer_groups),
+        "environment": settings.environment.value,
+    }
+
+
+def _warehouse(settings: Settings, variables: RequiredVariables) -> BigQueryWarehouse:
+    if settings.environment is Environment.PRODUCTION:
+        project = variables.get("BIGQUERY_PROJECT", "the Google Cloud project of the warehouse")
+        warehouse = BigQueryWarehouse(project=project or "unset-project", **_dataset(settings))
+    else:
+        from analytics_assets.local.config import load_emulator_settings
+        from analytics_assets.local.warehouse import emulator_warehouse
+
+        emulator = load_emulator_settings(settings.local_dir, variables.environ)
+        warehouse = emulator_warehouse(emulator, **_dataset(settings))
+    if not variables.missing:
+        try:
+            check_warehouse_names(warehouse)
+        except SchemaError as problem:
+            raise SettingsError(str(problem)) from None
+    return warehouse
+
+
+def _demo_extractors_and_sources(
+    variables: RequiredVariables,
+) -> tuple[list[type[Extractor[Any]]], Mapping[str, Any]]:
+    from analytics_assets.demo import SETTINGS_MODULE
+    from analytics_assets.demo.config import load_demo_settings
+    from analytics_assets.demo.resources import demo_source_resources
+
+    django_settings = variables.environ.get(DJANGO_SETTINGS_ENV, "").strip()
+    if django_settings and django_settings != SETTINGS_MODULE:
+        raise SettingsError(
+            f"{DJANGO_SETTINGS_ENV}={django_settings!r} is set, but ANALYTICS_ENV=demo reads the "
+            "demo shop: set ANALYTICS_ENV=local or production to read your application"
+        )
+    extractors = find_extractors([f"{DEMO_PACKAGE}.extractors"])
+    return extractors, demo_source_resources(load_demo_settings(variables.environ))

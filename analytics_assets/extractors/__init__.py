@@ -1,1 +1,0 @@
-"""This code location's extractors: one module each; every extractor class here becomes an asset."""

@@ -1,0 +1,93 @@
+"""The code location's definitions from its parts: extractors, resources and settings -> assets,
+checks, the daily schedule and the sensors, with the run policy applied once.
+
+It knows nothing of where the parts come from (the environment decides,
+:mod:`analytics_assets.environments`), so a team's tests assemble the same definitions
+around their own extractors and a test warehouse (:mod:`analytics_assets.testing`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dagster as dg
+
+from analytics_assets.assembly.assets import build_extractor_assets
+from analytics_assets.assembly.checks import build_extractor_checks
+from analytics_assets.assembly.extract_asset import IO_MANAGER_KEY, RunPolicy
+from analytics_assets.assembly.partitions import daily_partitions
+from analytics_assets.automation.catch_up import build_catch_up_sensor
+from analytics_assets.automation.daily import build_daily_schedule
+from analytics_assets.automation.notifications import build_failure_notification_sensor
+from analytics_assets.extract import Extractor
+from analytics_assets.settings import Settings
+from analytics_assets.warehouse.io_manager import BigQueryRowsIOManager
+from analytics_assets.warehouse.resource import BigQueryWarehouse
+
+WAREHOUSE_KEY = "warehouse"
+
+
+def run_policy(settings: Settings) -> RunPolicy:
+    return RunPolicy(
+        max_retries=settings.extract_retries,
+        retry_delay_seconds=settings.extract_retry_delay_seconds,
+        fresh_by_hour=settings.fresh_by_hour,
+    )
+
+
+def location_resources(warehouse: BigQueryWarehouse, sources: Mapping[str, Any]) -> dict[str, Any]:
+    """The warehouse, the IO manager writing through it, and the extractors' sources."""
+    return {
+        WAREHOUSE_KEY: warehouse,
+        IO_MANAGER_KEY: BigQueryRowsIOManager(warehouse=warehouse),
+        **sources,
+    }
+
+
+def build_location(
+    settings: Settings,
+    extractors: Sequence[type[Extractor[Any]]],
+    warehouse: BigQueryWarehouse,
+    sources: Mapping[str, Any],
+) -> dg.Definitions:
+    """Every definition of the location for ``extractors``, writing to ``warehouse``."""
+    if not extractors:
+        raise ValueError("a code location needs at least one extractor")
+    partitions = daily_partitions(settings)
+    prefix = f"{warehouse.project}.{warehouse.dataset}"
+    assets = build_extractor_assets(extractors, partitions, prefix, run_policy(settings))
+    asset_keys = [asset.key for asset in assets]
+    checks = [
+        check
+        for extractor in extractors
+        for check in build_extractor_checks(extractor.table, partitions)
+    ]
+    schedule = build_daily_schedule(
+        asset_keys,
+        hour=settings.daily_hour,
+        minute=settings.daily_minute,
+        running=settings.automation_running,
+    )
+    catch_up = build_catch_up_sensor(
+        asset_keys,
+        chunk_days=settings.catch_up_chunk_days,
+        retry_failed_after=dt.timedelta(minutes=settings.retry_failed_after_minutes),
+        daily_hour=settings.daily_hour,
+        daily_minute=settings.daily_minute,
+        minimum_interval_seconds=settings.catch_up_interval_seconds,
+        running=settings.automation_running,
+    )
+    return dg.Definitions(
+        assets=assets,
+        asset_checks=checks,
+        schedules=[schedule],
+        sensors=[catch_up, build_failure_notification_sensor()],
+        resources=location_resources(warehouse, sources),
+        # Steps run one after the other in the run's process: an extractor's work is I/O
+        # on its source and BigQuery, and a step subprocess costs 5-20 s of imports here.
+        # A failed step still only skips its own downstream (its delta view).
+        executor=dg.in_process_executor,
+        metadata={"analytics_env": settings.environment.value},
+    )

@@ -1,0 +1,1 @@
+"""Rows: extractor output validated against its declaration, then staged for the warehouse."""

@@ -1,0 +1,74 @@
+"""The production Dagster instance for the benchmark: deploy/dagster.yaml on a throw-away database.
+
+Runs and events then live in PostgreSQL as in production (the embedded default keeps them
+in SQLite files); the database is created on the local server (127.0.0.1:5432, trust
+authentication, as on the CI machines) and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from unittest import mock
+
+import dagster as dg
+import psycopg
+from psycopg import sql
+
+import analytics_assets
+
+PRODUCTION_YAML = Path(analytics_assets.__file__).parent / "deploy" / "dagster.yaml"
+SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+
+
+def postgres_unreachable_reason() -> str | None:
+    """Why the local PostgreSQL server cannot be used, or None when it answers."""
+    try:
+        psycopg.connect(**SERVER, dbname="postgres", connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        return f"no PostgreSQL server on {SERVER['host']}:{SERVER['port']} ({error})"
+    return None
+
+
+def _execute(statement: sql.Composed) -> None:
+    with psycopg.connect(**SERVER, dbname="postgres", autocommit=True) as admin:
+        admin.execute(statement)
+
+
+def instance_environment(database: str) -> dict[str, str]:
+    """The DAGSTER_PG_* variables the production dagster.yaml reads, for the local server."""
+    return {
+        "DAGSTER_PG_HOST": SERVER["host"],
+        "DAGSTER_PG_PORT": str(SERVER["port"]),
+        "DAGSTER_PG_USER": SERVER["user"],
+        "DAGSTER_PG_PASSWORD": "ignored-by-trust-authentication",
+        "DAGSTER_PG_DB": database,
+    }
+
+
+@contextmanager
+def production_instance() -> Iterator[dg.DagsterInstance]:
+    """A DagsterInstance built from the production dagster.yaml on a fresh database."""
+    database = f"benchmark_instance_{uuid.uuid4().hex[:8]}"
+    _execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    variables = instance_environment(database)
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="benchmark-production-") as home,
+            mock.patch.dict(os.environ, variables),
+        ):
+            shutil.copy(PRODUCTION_YAML, Path(home) / "dagster.yaml")
+            instance = dg.DagsterInstance.from_config(home)
+            try:
+                yield instance
+            finally:
+                instance.dispose()
+    finally:
+        _execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
+        )

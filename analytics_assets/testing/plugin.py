@@ -10,7 +10,8 @@ so every project that installs analytics-assets has these fixtures without any c
   tests that materialize and then evaluate the schedule or the catch-up sensor on it.
 
 It also registers the ``bigquery`` marker of the contract suite
-(:mod:`analytics_assets.testing.contract`). It imports nothing heavy when pytest starts:
+(:mod:`analytics_assets.testing.contract`) and silences two deprecation warnings Dagster
+raises inside its own functions. It imports nothing heavy when pytest starts:
 Dagster, the BigQuery client and the emulator load when a fixture is first used.
 """
 
@@ -34,8 +35,18 @@ BIGQUERY_MARKER = (
 )
 
 
+#: Deprecations Dagster 1.13 raises inside its own functions the kit calls (``materialize``,
+#: schedule evaluation): nothing a test or a team's code can act on.
+DAGSTER_INTERNAL_WARNINGS = (
+    "ignore:InitResourceContext.dagster_run is deprecated:DeprecationWarning",
+    "ignore:Function `JobDefinition.run_request_for_partition` is deprecated:DeprecationWarning",
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", BIGQUERY_MARKER)
+    for ignored in DAGSTER_INTERNAL_WARNINGS:
+        config.addinivalue_line("filterwarnings", ignored)
 
 
 @pytest.fixture(scope="session")

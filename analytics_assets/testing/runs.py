@@ -44,18 +44,22 @@ def table_rows(warehouse: BigQueryWarehouse, table: str) -> list[dict[str, Any]]
 
 def run_errors(result: dg.ExecuteInProcessResult) -> list[str]:
     """``Class: message`` of every error a run reported (failed steps, resources that could
-    not start), each followed by its causes."""
+    not start), each followed by its causes, each once; Dagster's own wrapping of an error
+    is left out, the error it wraps is kept."""
     messages = []
     for event in result.all_events:
         error: Any = getattr(event.event_specific_data, "error", None)
         while error is not None:
+            if error.cls_name.startswith("Dagster") and error.cause is not None:
+                error = error.cause
+                continue
             text = error.message.strip()
             prefix, _, rest = text.partition(": ")
             if prefix.rsplit(".", 1)[-1] == error.cls_name:
                 text = rest
             messages.append(f"{error.cls_name}: {text}")
             error = error.cause
-    return messages
+    return list(dict.fromkeys(messages))
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ class Materialized:
     @property
     def errors(self) -> list[str]:
         """``Class: message`` of each error the run reported, each followed by its causes,
-        e.g. ``ExtractorFailedError: extractor 'click' failed on day 2024-01-05 (...)``."""
+        e.g. ``RowValidationError: extractor 'signup', day 2024-03-31, row 1, ...``."""
         return run_errors(self.dagster_result)
 
     @property

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from analytics_assets.extract import DateAggregatedExtractor, IndividualRowsExtractor, column
@@ -13,9 +14,9 @@ from analytics_assets.testing import (
 )
 
 PARIS = ZoneInfo("Europe/Paris")
-#: What the extractors read. Yours read the Django ORM or an API; these read a list,
-#: so that this file runs as it is.
-SIGNUPS: list[tuple[dt.datetime, str]] = []
+#: What the extractors read: (signed up at, plan). Yours read the Django ORM or an API;
+#: these read a list, so that this file runs as it is.
+SIGNUPS: list[tuple[dt.datetime, Any]] = []
 
 
 # In your project the extractors live in your extractor package; the test imports them.

@@ -12,8 +12,8 @@ import pytest
 from dagster._core.storage.runs.base import RunStorage
 
 from analytics_assets.extract import DateAggregatedExtractor, last_complete_day
+from analytics_assets.testing import emulator_client
 from analytics_assets_tests.dagster_dev import dagster_dev
-from analytics_assets_tests.emulator_fixtures import make_emulator_client
 from analytics_assets_tests.materialize import (
     assets_for,
     day,
@@ -127,7 +127,7 @@ def test_dagster_dev_on_the_production_instance_runs_a_daemon_backfill_in_postgr
             assert launched["__typename"] == "LaunchBackfillSuccess", launched
             runs = dev.wait_for_runs("dagster/backfill", launched["backfillId"], 1)
             assert [run["status"] for run in runs] == ["SUCCESS"]
-            users = make_emulator_client(dev.emulator_url).query(
+            users = emulator_client(dev.emulator_url).query(
                 "SELECT COUNT(*) AS days FROM `local-project.analytics.user_delta`"
             )
             assert next(iter(users.result()))["days"] == 10

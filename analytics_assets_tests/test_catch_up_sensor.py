@@ -76,6 +76,7 @@ def _tick(instance, sensor, cursor=None, assets=(alpha, alpha_delta)) -> CatchUp
 def _queue_as_backfills(instance, defs, tick: CatchUpTick) -> None:
     """What the sensor daemon does with the tick's requests: unfinished backfills."""
     for index, request in enumerate(tick.result.run_requests or []):
+        assert request.asset_graph_subset is not None
         instance.add_backfill(
             PartitionBackfill.from_asset_graph_subset(
                 backfill_id=f"catchup{index}",

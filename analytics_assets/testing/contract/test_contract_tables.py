@@ -22,14 +22,19 @@ from analytics_assets.warehouse.tables import (
 pytestmark = pytest.mark.bigquery
 
 
+def created(warehouse, extractor) -> bigquery.Table:
+    """What the IO manager does before a first write: the dataset, then the table; as read back."""
+    tables = warehouse.tables()
+    tables.ensure_dataset()
+    tables.ensure_table(extractor.table)
+    return warehouse.get_client().get_table(tables.table_id(extractor.table.name))
+
+
 def test_a_table_is_created_with_its_schema_day_partitioning_description_and_labels(
     contract_warehouse,
 ):
     extractor = on_table(EveryTypeExtractor, "contract_created")
-    tables = contract_warehouse.tables()
-    tables.ensure_dataset()
-    tables.ensure_table(extractor.table)
-    live = contract_warehouse.get_client().get_table(tables.table_id("contract_created"))
+    live = created(contract_warehouse, extractor)
     assert live_columns(live) == declared_columns(extractor.table)
     assert [c.bigquery_type for c in live_columns(live)] == [
         "DATE", "TIMESTAMP", "INT64", "FLOAT64", "NUMERIC", "BOOL", "STRING", "BYTES", "DATE",
@@ -49,14 +54,11 @@ def test_the_schema_guard_reads_the_live_table_as_declared_and_refuses_a_changed
     contract_warehouse,
 ):
     extractor = on_table(TallyExtractor, "contract_guarded")
+    assert describe_table_drift(extractor.table, created(contract_warehouse, extractor)) == []
     tables = contract_warehouse.tables()
-    tables.ensure_dataset()
-    tables.ensure_table(extractor.table)
-    client = contract_warehouse.get_client()
-    table_id = tables.table_id("contract_guarded")
-    assert describe_table_drift(extractor.table, client.get_table(table_id)) == []
     tables.ensure_table(extractor.table)  # read again, nothing to say
-    live = client.get_table(table_id)
+    client = contract_warehouse.get_client()
+    live = client.get_table(tables.table_id("contract_guarded"))
     live.schema = [*live.schema, bigquery.SchemaField("note", "STRING")]
     client.update_table(live, ["schema"])
     with pytest.raises(

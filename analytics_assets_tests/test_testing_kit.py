@@ -21,6 +21,7 @@ from analytics_assets.testing import (
     materialize,
 )
 from analytics_assets_tests.processes import run_python
+from analytics_assets_tests.shop_rows import customer
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = dt.UTC
@@ -217,3 +218,18 @@ def test_every_public_name_of_the_kit_is_importable_from_the_package():
     import analytics_assets.testing as kit
 
     assert all(callable(getattr(kit, name)) for name in kit.__all__)
+
+
+def test_a_django_extractor_reads_the_database_of_django_settings_module_without_being_told(
+    bigquery_warehouse, db, monkeypatch
+):
+    from analytics_assets.demo import SETTINGS_MODULE
+    from analytics_assets.demo.extractors.user import UserExtractor
+
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)  # as pytest-django runs
+    customer("ada", "2024-03-30T12:00:00+01:00", "2024-03-31T03:30:00+02:00")
+    customer("bob", "2024-03-31T23:59:59+02:00")
+    run = materialize(UserExtractor, bigquery_warehouse, "2024-03-31")
+    assert run.rows("user") == [
+        {"date": dt.date(2024, 3, 31), "users": 2, "prospects": 1, "clients": 1}
+    ]

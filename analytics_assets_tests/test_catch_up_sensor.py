@@ -92,12 +92,11 @@ def _queue_as_backfills(instance, defs, tick: CatchUpTick) -> None:
 
 
 @pytest.fixture
-def instance():
+def instance(dagster_instance):
     FAILING_DAYS.clear()
     FAILING_DAYS.add("2024-01-10")
     RELEASE.clear()
-    with dg.instance_for_test() as test_instance:
-        yield test_instance
+    yield dagster_instance
     RELEASE.set()
 
 

@@ -1,30 +1,57 @@
-"""Shared fixtures: a fresh BigQuery emulator per test session, a fresh dataset per test."""
+"""Shared fixtures. The emulator, a fresh dataset per test and their client come from the testing
+kit's pytest plugin (:mod:`analytics_assets.testing.plugin`), as in any team's project; this
+suite knows them by shorter names. Every SQL statement the project sends to BigQuery during a
+test is captured and held to BigQuery's rules (:mod:`analytics_assets_tests.sql_rules`).
+"""
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from google.cloud import bigquery
 
-from analytics_assets.local.config import EMULATOR_PROJECT
 from analytics_assets.warehouse.resource import BigQueryWarehouse
-from analytics_assets_tests.emulator_fixtures import bigquery_emulator, make_emulator_client
-
-__all__ = ["bigquery_emulator"]
+from analytics_assets_tests.sql_rules import StatementRecorder, violations
 
 
 @pytest.fixture
-def warehouse(bigquery_emulator: str) -> BigQueryWarehouse:
-    """A warehouse on the session's emulator, in a dataset no other test uses."""
-    return BigQueryWarehouse(
-        project=EMULATOR_PROJECT,
-        dataset=f"test_{uuid.uuid4().hex[:10]}",
-        location="EU",
-        emulator_url=bigquery_emulator,
-    )
+def warehouse(bigquery_warehouse: BigQueryWarehouse) -> BigQueryWarehouse:
+    """The kit's ``bigquery_warehouse``: a dataset no other test uses, on the session's emulator."""
+    return bigquery_warehouse
 
 
 @pytest.fixture
-def bq_client(bigquery_emulator: str) -> bigquery.Client:
-    return make_emulator_client(bigquery_emulator, EMULATOR_PROJECT)
+def bq_client(bigquery_client: bigquery.Client) -> bigquery.Client:
+    """The kit's ``bigquery_client``: the client of ``warehouse``."""
+    return bigquery_client
+
+
+@pytest.fixture(scope="session")
+def sql_recorder() -> Iterator[StatementRecorder]:
+    with StatementRecorder().installed() as recorder:
+        yield recorder
+
+
+@dataclass
+class SentStatements:
+    """The SQL the project sent to BigQuery since the test started."""
+
+    recorder: StatementRecorder
+    start: int
+
+    @property
+    def statements(self) -> list[str]:
+        return self.recorder.statements[self.start :]
+
+
+@pytest.fixture(autouse=True)
+def sql_sent(sql_recorder: StatementRecorder) -> Iterator[SentStatements]:
+    """Fails the test if a statement the project sent during it breaks a rule of BigQuery's."""
+    sent = SentStatements(sql_recorder, len(sql_recorder.statements))
+    yield sent
+    broken = [(sql, problems) for sql in sent.statements if (problems := violations(sql))]
+    if broken:
+        report = "\n\n".join(f"{sql}\n  -> " + "\n  -> ".join(p) for sql, p in broken)
+        pytest.fail(f"SQL that BigQuery would refuse or run differently:\n{report}")

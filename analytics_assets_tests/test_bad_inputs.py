@@ -19,7 +19,7 @@ import dagster as dg
 import pytest
 from google.cloud import bigquery
 
-from analytics_assets.assembly.checks import build_extractor_checks
+from analytics_assets.assembly.run_tags import RANGE_END_TAG, RANGE_START_TAG
 from analytics_assets.demo import SETTINGS_MODULE
 from analytics_assets.extract import (
     DateAggregatedExtractor,
@@ -29,23 +29,20 @@ from analytics_assets.extract import (
     column,
 )
 from analytics_assets.sources.django_orm import DjangoORM
+from analytics_assets.testing import (
+    location_definitions,
+    location_settings,
+    materialize,
+    table_rows,
+)
 from analytics_assets.warehouse.credentials import CredentialsError, credentials_from_environment
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 from analytics_assets.warehouse.tables import schema_fields
+from analytics_assets_tests.dates import day
 from analytics_assets_tests.declare import declare_extractor
-from analytics_assets_tests.materialize import (
-    RANGE_END_TAG,
-    RANGE_START_TAG,
-    assets_for,
-    day,
-    materialize_days,
-    partitions_from,
-    resources_for,
-    table_rows,
-)
 
 PARIS = ZoneInfo("Europe/Paris")
-PARTITIONS = partitions_from("2024-01-01")
+SETTINGS = location_settings("2024-01-01")
 #: Every bad run covers these three days; only the middle one is bad.
 FIRST, BAD_DAY, LAST = "2024-01-02", "2024-01-03", "2024-01-04"
 BAD_WINDOW = "2024-01-03T00:00:00+01:00 to 2024-01-04T00:00:00+01:00"
@@ -145,27 +142,11 @@ def good_source():
 # --- helpers ------------------------------------------------------------------------------
 
 
-def error_messages(result: dg.ExecuteInProcessResult) -> list[str]:
-    """``Class: message`` of every error the run reported (failed steps, resources that
-    could not start), down each cause chain."""
-    messages = []
-    for event in result.all_events:
-        error: Any = getattr(event.event_specific_data, "error", None)
-        while error is not None:
-            text = error.message.strip()
-            prefix, _, rest = text.partition(": ")
-            if prefix.rsplit(".", 1)[-1] == error.cls_name:
-                text = rest
-            messages.append(f"{error.cls_name}: {text}")
-            error = error.cause
-    return messages
-
-
 def seed(
     warehouse: BigQueryWarehouse, extractor: type[Extractor[Any]], table: str
 ) -> list[dict[str, Any]]:
     """A good run over the three days; the table's rows after it (never empty)."""
-    materialize_days(assets_for([extractor], warehouse, PARTITIONS), warehouse, FIRST, LAST)
+    materialize([extractor], warehouse, FIRST, LAST)
     rows = table_rows(warehouse, table)
     assert rows
     return rows
@@ -178,16 +159,16 @@ def assert_run_refused(
     **resources: Any,
 ) -> None:
     """A run of ``extractor`` over the three days fails with exactly ``expected``."""
-    result = materialize_days(
-        assets_for([extractor], warehouse, PARTITIONS),
+    result = materialize(
+        [extractor],
         warehouse,
         FIRST,
         LAST,
         raise_on_error=False,
-        **resources,
+        sources=resources,
     )
     assert not result.success
-    assert expected in error_messages(result), error_messages(result)
+    assert expected in result.errors, result.errors
 
 
 def assert_bad_stock_refused(warehouse: BigQueryWarehouse, bad: RowsFor, expected: str) -> None:
@@ -219,12 +200,10 @@ def table_state(warehouse: BigQueryWarehouse, table: str) -> dict[str, Any]:
 def schema_check_differences(warehouse: BigQueryWarehouse, extractor: type[Extractor[Any]]) -> str:
     """What the ``schema_matches_declaration`` check of ``extractor`` reports, run alone."""
     key = dg.AssetCheckKey(dg.AssetKey(extractor.table.name), "schema_matches_declaration")
+    definitions = location_definitions(extractor, warehouse, SETTINGS)
     result = dg.materialize(
-        [
-            *assets_for([extractor], warehouse, PARTITIONS),
-            *build_extractor_checks(extractor.table, PARTITIONS),
-        ],
-        resources=resources_for(warehouse),
+        [*(definitions.assets or ()), *(definitions.asset_checks or ())],  # type: ignore[list-item]
+        resources=definitions.resources,
         selection=dg.AssetSelection.checks(key),
         tags={RANGE_START_TAG: FIRST, RANGE_END_TAG: LAST},
     )
@@ -473,12 +452,12 @@ def test_an_unreachable_source_database_fails_naming_extractor_day_and_window(
 
     orm = DjangoORM(settings_module=SETTINGS_MODULE)
     with django_db_blocker.unblock():  # pytest-django blocks every connection by default
-        result = materialize_days(
-            assets_for([CustomersExtractor], warehouse, PARTITIONS),
+        result = materialize(
+            [CustomersExtractor],
             warehouse,
             BAD_DAY,
             raise_on_error=False,
-            django=orm,
+            sources={"django": orm},
         )
     assert not result.success
     assert (
@@ -486,7 +465,7 @@ def test_an_unreachable_source_database_fails_naming_extractor_day_and_window(
         f"{BAD_WINDOW}): OperationalError: connection failed: connection to server at "
         f'"127.0.0.1", port {port} failed: Connection refused\n'
         "\tIs the server running on that host and accepting TCP/IP connections?"
-    ) in error_messages(result), error_messages(result)
+    ) in result.errors, result.errors
     assert warehouse.dataset not in dataset_ids(bq_client)  # nothing reached BigQuery
 
 
@@ -555,9 +534,7 @@ def test_an_optional_differentiated_field_is_allowed_and_null_stays_unknown(ware
             yield Balance(values[start.date()])
 
     assert BalanceExtractor.table.column("balance").mode == "NULLABLE"
-    result = materialize_days(
-        assets_for([BalanceExtractor], warehouse, PARTITIONS), warehouse, FIRST, LAST
-    )
+    result = materialize([BalanceExtractor], warehouse, FIRST, LAST)
     assert result.success
     assert table_rows(warehouse, "balance") == [
         {"date": d, "balance": value} for d, value in values.items()
@@ -935,15 +912,15 @@ def test_a_table_created_before_the_markers_is_adopted_then_guarded(warehouse, b
 
 
 def test_a_removed_extractor_leaves_its_table_and_rows_alone(warehouse):
-    both = assets_for([StockExtractor, TapExtractor], warehouse, PARTITIONS)
-    materialize_days(both, warehouse, FIRST, LAST)
+    both = [StockExtractor, TapExtractor]
+    materialize(both, warehouse, FIRST, LAST)
     stock_before = table_state(warehouse, "stock")
     tap_before = table_rows(warehouse, "tap")
     SOURCE["stock"] = stock_rows(100)
     SOURCE["tap"] = tap_rows("changed")
 
-    without_stock = assets_for([TapExtractor], warehouse, PARTITIONS)
-    materialize_days(without_stock, warehouse, FIRST, LAST)
+    without_stock = [TapExtractor]
+    materialize(without_stock, warehouse, FIRST, LAST)
 
     assert table_state(warehouse, "stock") == stock_before
     assert table_rows(warehouse, "stock_delta") == [
@@ -1035,11 +1012,9 @@ def test_a_run_with_garbled_credentials_fails_without_echoing_the_secret(monkeyp
     secret = "hunter2 is my password"
     monkeypatch.setenv("BIGQUERY_CREDENTIALS_JSON", secret)
     real = BigQueryWarehouse(project="acme-analytics", dataset="analytics")
-    result = materialize_days(
-        assets_for([StockExtractor], real, PARTITIONS), real, BAD_DAY, raise_on_error=False
-    )
+    result = materialize([StockExtractor], real, BAD_DAY, raise_on_error=False)
     assert not result.success
-    messages = error_messages(result)
+    messages = result.errors
     assert (
         "CredentialsError: BIGQUERY_CREDENTIALS_JSON is neither a JSON object nor "
         "base64-encoded JSON"

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from analytics_assets.extract import day_window, last_complete_day
+from analytics_assets.testing import emulator_client
 from analytics_assets_tests.dagster_dev import DagsterDev, dagster_dev
-from analytics_assets_tests.emulator_fixtures import make_emulator_client
 from analytics_assets_tests.paths import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -84,7 +84,7 @@ def _users_at(dev: DagsterDev, end: dt.datetime) -> tuple[int, int]:
 
 
 def _rows(dev: DagsterDev, table: str) -> dict[dt.date, dict]:
-    client = make_emulator_client(dev.emulator_url)
+    client = emulator_client(dev.emulator_url)
     rows = client.query(f"SELECT * FROM `local-project.analytics.{table}`").result()
     return {row["date"]: dict(row.items()) for row in rows}
 

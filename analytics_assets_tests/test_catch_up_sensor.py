@@ -8,10 +8,10 @@ import dagster as dg
 import pytest
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 
-from analytics_assets.automation.catch_up import CATCH_UP_TAG, SENSOR_NAME, build_catch_up_sensor
+from analytics_assets.assembly.run_tags import RANGE_END_TAG, RANGE_START_TAG
+from analytics_assets.automation.catch_up import build_catch_up_sensor
 from analytics_assets.automation.catch_up_plan import plan_catch_up
-from analytics_assets.automation.clock import frozen_at
-from analytics_assets_tests.materialize import RANGE_END_TAG, RANGE_START_TAG
+from analytics_assets.testing import CatchUpTick, evaluate_catch_up
 
 PARTITIONS = dg.DailyPartitionsDefinition(start_date="2024-01-01", timezone="Europe/Paris")
 #: 13:00 in Paris on 1 February: January is complete, the schedule's grace is over.
@@ -69,39 +69,14 @@ def _run(instance, assets, first, last=None):
     )
 
 
-def _tick(instance, sensor, cursor=None, assets=(alpha, alpha_delta)):
-    defs = _defs(sensor, assets)
-    context = dg.build_sensor_context(
-        instance=instance, definitions=defs, sensor_name=SENSOR_NAME, cursor=cursor
-    )
-    with frozen_at(NOW):
-        result = sensor(context)
-    assert isinstance(result, dg.SensorResult)
-    return result
+def _tick(instance, sensor, cursor=None, assets=(alpha, alpha_delta)) -> CatchUpTick:
+    return evaluate_catch_up(_defs(sensor, assets), NOW, instance, cursor)
 
 
-def _requested(result) -> list[tuple[str, str, tuple[str, ...], str]]:
-    """(first day, last day, assets, reason) of each backfill the tick asked for."""
-    requests = []
-    for request in result.run_requests or []:
-        subset = request.asset_graph_subset
-        assert subset is not None
-        keys = sorted(subset.asset_keys, key=lambda k: k.to_user_string())
-        days = subset.get_partitions_subset(keys[0]).get_partition_keys()
-        requests.append(
-            (
-                min(days),
-                max(days),
-                tuple(k.to_user_string() for k in keys),
-                request.tags[CATCH_UP_TAG],
-            )
-        )
-    return requests
-
-
-def _queue_as_backfills(instance, defs, result) -> None:
+def _queue_as_backfills(instance, defs, tick: CatchUpTick) -> None:
     """What the sensor daemon does with the tick's requests: unfinished backfills."""
-    for index, request in enumerate(result.run_requests or []):
+    for index, request in enumerate(tick.result.run_requests or []):
+        assert request.asset_graph_subset is not None
         instance.add_backfill(
             PartitionBackfill.from_asset_graph_subset(
                 backfill_id=f"catchup{index}",
@@ -117,19 +92,18 @@ def _queue_as_backfills(instance, defs, result) -> None:
 
 
 @pytest.fixture
-def instance():
+def instance(dagster_instance):
     FAILING_DAYS.clear()
     FAILING_DAYS.add("2024-01-10")
     RELEASE.clear()
-    with dg.instance_for_test() as test_instance:
-        yield test_instance
+    yield dagster_instance
     RELEASE.set()
 
 
 def test_an_empty_instance_gets_every_day_since_the_first_date_in_chunks(instance):
     result = _tick(instance, _sensor())
     both = ("alpha", "alpha_delta")
-    assert _requested(result) == [
+    assert result.backfills == [
         ("2024-01-01", "2024-01-10", both, "missing"),
         ("2024-01-11", "2024-01-20", both, "missing"),
         ("2024-01-21", "2024-01-30", both, "missing"),
@@ -150,7 +124,7 @@ def test_materialized_failed_and_running_days_are_told_apart(instance):
         RELEASE.set()
         running.join()
     both = ("alpha", "alpha_delta")
-    assert _requested(result) == [
+    assert result.backfills == [
         ("2024-01-06", "2024-01-09", both, "missing"),
         ("2024-01-10", "2024-01-10", both, "retry"),
         ("2024-01-11", "2024-01-11", both, "missing"),
@@ -175,7 +149,7 @@ def test_the_next_tick_requests_nothing_while_the_backfills_are_unfinished(insta
     first = _tick(instance, sensor)
     _queue_as_backfills(instance, _defs(sensor), first)
     second = _tick(instance, sensor, first.cursor)
-    assert second.run_requests == []
+    assert second.backfills == []
     backfills = instance.get_backfills(status=BulkActionStatus.REQUESTED)
     assert len(backfills) == 4
 
@@ -185,26 +159,26 @@ def test_a_failed_chunk_is_retried_by_quarters_and_not_again_before_the_delay(in
     assert not _run(instance, [alpha], "2024-01-01", "2024-01-10").success
     sensor = _sensor(chunk_days=40)
     retry = _tick(instance, sensor)
-    assert [r for r in _requested(retry) if r[3] == "retry"] == [
+    assert [r for r in retry.backfills if r[3] == "retry"] == [
         ("2024-01-01", "2024-01-03", ("alpha", "alpha_delta"), "retry"),
         ("2024-01-04", "2024-01-06", ("alpha", "alpha_delta"), "retry"),
         ("2024-01-07", "2024-01-09", ("alpha", "alpha_delta"), "retry"),
         ("2024-01-10", "2024-01-10", ("alpha", "alpha_delta"), "retry"),
     ]
     again = _tick(instance, sensor, retry.cursor)
-    assert [r for r in _requested(again) if r[3] == "retry"] == []
+    assert [r for r in again.backfills if r[3] == "retry"] == []
 
 
 def test_an_earlier_first_date_adds_only_the_new_days(instance):
     FAILING_DAYS.clear()
     RELEASE.set()
     assert _run(instance, [alpha, alpha_delta], "2024-01-01", "2024-01-31").success
-    assert _tick(instance, _sensor()).run_requests == []
+    assert _tick(instance, _sensor()).backfills == []
     earlier = make_assets(
         dg.DailyPartitionsDefinition(start_date="2023-12-25", timezone="Europe/Paris")
     )
     result = _tick(instance, _sensor(), assets=earlier)
-    assert _requested(result) == [
+    assert result.backfills == [
         ("2023-12-25", "2023-12-31", ("alpha", "alpha_delta"), "missing"),
     ]
 

@@ -55,25 +55,25 @@ def test_a_backfill_request_targets_exactly_the_given_days_of_the_given_assets()
     assert request.tags["analytics/catch_up"] == "missing"
 
 
-def test_days_of_requested_backfills_are_busy_and_finished_ones_are_not():
+def test_days_of_requested_backfills_are_busy_and_finished_ones_are_not(dagster_instance):
     graph = _graph()
-    with dg.instance_for_test() as instance:
-        for backfill_id, days, status in [
-            ("running", ["2024-01-05", "2024-01-06"], BulkActionStatus.REQUESTED),
-            ("done", ["2024-01-09"], BulkActionStatus.COMPLETED_SUCCESS),
-        ]:
-            request = backfill_request({table.key: DAYS.subset_with_partition_keys(days)}, {})
-            assert request.asset_graph_subset is not None
-            backfill = PartitionBackfill.from_asset_graph_subset(
-                backfill_id=backfill_id,
-                asset_graph_subset=request.asset_graph_subset,
-                dynamic_partitions_store=instance,
-                tags={},
-                backfill_timestamp=dt.datetime(2024, 2, 1, tzinfo=dt.UTC).timestamp(),
-                title=None,
-                description=None,
-                run_config=None,
-            )
-            instance.add_backfill(backfill.with_status(status))
-        busy = days_in_unfinished_backfills(instance, graph, [table.key, table_delta.key])
+    instance = dagster_instance
+    for backfill_id, days, status in [
+        ("running", ["2024-01-05", "2024-01-06"], BulkActionStatus.REQUESTED),
+        ("done", ["2024-01-09"], BulkActionStatus.COMPLETED_SUCCESS),
+    ]:
+        request = backfill_request({table.key: DAYS.subset_with_partition_keys(days)}, {})
+        assert request.asset_graph_subset is not None
+        backfill = PartitionBackfill.from_asset_graph_subset(
+            backfill_id=backfill_id,
+            asset_graph_subset=request.asset_graph_subset,
+            dynamic_partitions_store=instance,
+            tags={},
+            backfill_timestamp=dt.datetime(2024, 2, 1, tzinfo=dt.UTC).timestamp(),
+            title=None,
+            description=None,
+            run_config=None,
+        )
+        instance.add_backfill(backfill.with_status(status))
+    busy = days_in_unfinished_backfills(instance, graph, [table.key, table_delta.key])
     assert dict(busy) == {table.key: {"2024-01-05", "2024-01-06"}}

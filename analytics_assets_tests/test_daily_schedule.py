@@ -9,28 +9,24 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from analytics_assets.automation.daily import DAILY_JOB_NAME
+from analytics_assets.automation.daily import DAILY_SCHEDULE_NAME
 from analytics_assets.definitions import build_definitions
 from analytics_assets.settings import load_settings
-
-SCHEDULE = f"{DAILY_JOB_NAME}_schedule"
+from analytics_assets.testing import evaluate_schedule
 
 
 def _requested_partition(timezone: str, hour: int, local_tick: str) -> str | None:
     settings = dataclasses.replace(
         load_settings(), timezone=timezone, daily_hour=hour, daily_minute=15
     )
-    schedule = build_definitions(settings).resolve_schedule_def(SCHEDULE)
     tick = dt.datetime.fromisoformat(local_tick).replace(tzinfo=ZoneInfo(timezone))
-    context = dg.build_schedule_context(scheduled_execution_time=tick)
-    result = schedule.evaluate_tick(context)
-    assert result.run_requests is not None and len(result.run_requests) == 1
-    return result.run_requests[0].partition_key
+    (request,) = evaluate_schedule(build_definitions(settings), tick)
+    return request.partition_key
 
 
 def test_the_schedule_is_on_by_default_in_the_configured_zone_and_hour():
     settings = dataclasses.replace(load_settings(), timezone="Europe/Paris", daily_hour=1)
-    schedule = build_definitions(settings).resolve_schedule_def(SCHEDULE)
+    schedule = build_definitions(settings).resolve_schedule_def(DAILY_SCHEDULE_NAME)
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     assert schedule.cron_schedule == "15 1 * * *"
     assert schedule.execution_timezone == "Europe/Paris"

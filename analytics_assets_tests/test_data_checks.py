@@ -8,9 +8,10 @@ import dagster as dg
 import pytest
 from google.cloud import bigquery
 
+from analytics_assets.assembly.assets import build_extractor_assets
 from analytics_assets.assembly.checks import build_extractor_checks
 from analytics_assets.extract import DateAggregatedExtractor, IndividualRowsExtractor, column
-from analytics_assets_tests.materialize import assets_for, resources_for
+from analytics_assets.location import location_resources
 
 #: Five days only, so "no missing days" has a fixed expectation.
 FIVE_DAYS = dg.DailyPartitionsDefinition(
@@ -56,12 +57,12 @@ def _run(
     extractor, warehouse, selection=None, tags=None, raise_on_error=True
 ) -> dg.ExecuteInProcessResult:
     definitions = [
-        *assets_for([extractor], warehouse, FIVE_DAYS),
+        *build_extractor_assets([extractor], FIVE_DAYS, f"{warehouse.project}.{warehouse.dataset}"),
         *build_extractor_checks(extractor.table, FIVE_DAYS),
     ]
     return dg.materialize(
         definitions,
-        resources=resources_for(warehouse),
+        resources=location_resources(warehouse, {}),
         selection=selection,
         tags=tags,
         raise_on_error=raise_on_error,

@@ -22,6 +22,7 @@ from google.cloud.bigquery.dataset import Condition
 from analytics_assets.environments import load_world
 from analytics_assets.extract import DateAggregatedExtractor
 from analytics_assets.settings import SettingsError, load_settings
+from analytics_assets.testing import materialize
 from analytics_assets.warehouse.dataset_governance import (
     ACCESS_RECORD_PREFIX,
     DEFAULT_DATASET_DESCRIPTION,
@@ -31,7 +32,6 @@ from analytics_assets.warehouse.dataset_governance import (
     recorded_groups,
 )
 from analytics_assets.warehouse.resource import BigQueryWarehouse
-from analytics_assets_tests.materialize import assets_for, materialize_days, partitions_from
 
 TEAM = "Daily analytics of the shop, owned by the data team."
 ANALYSTS, FINANCE, LOADERS = "analysts@example.com", "finance@example.com", "loaders@example.com"
@@ -103,8 +103,7 @@ def test_a_run_creates_the_dataset_with_location_description_labels_and_groups(
         reader_groups=[ANALYSTS, FINANCE],
         writer_groups=[LOADERS],
     )
-    assets = assets_for([VisitsExtractor], configured, partitions_from("2024-01-01"))
-    assert materialize_days(assets, configured, "2024-01-02").success
+    assert materialize(VisitsExtractor, configured, "2024-01-02").success
 
     dataset = bq_client.get_dataset(configured.tables().dataset_id)
     assert dataset.location == "EU"

@@ -11,20 +11,19 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from analytics_assets.assembly.partitions import daily_partitions
 from analytics_assets.extract import DateAggregatedExtractor, IndividualRowsExtractor, column
-from analytics_assets.warehouse.resource import BigQueryWarehouse
-from analytics_assets.warehouse.tables import SchemaMismatchError, standard_type_name
-from analytics_assets_tests.materialize import (
-    assets_for,
-    day,
-    materialize_days,
-    partitions_from,
-    resources_for,
+from analytics_assets.testing import (
+    location_definitions,
+    location_settings,
+    materialize,
     table_rows,
+    throwaway_warehouse,
 )
+from analytics_assets.warehouse.tables import SchemaMismatchError, standard_type_name
+from analytics_assets_tests.dates import day
 
 PARIS = ZoneInfo("Europe/Paris")
-PARTITIONS = partitions_from("2024-01-01")
 
 #: The "source" of the test extractors below: tests fill it with concrete data.
 SOURCE: dict[str, object] = {}
@@ -84,7 +83,7 @@ def empty_source():
 
 def test_table_is_created_day_partitioned_with_the_declared_schema(warehouse, bq_client):
     SOURCE["visits"] = [paris("2024-01-02T10:00")]
-    materialize_days(assets_for([VisitsExtractor], warehouse, PARTITIONS), warehouse, "2024-01-02")
+    materialize([VisitsExtractor], warehouse, "2024-01-02")
     table = bq_client.get_table(warehouse.table_id("visits"))
     assert [(f.name, standard_type_name(f.field_type), f.mode) for f in table.schema] == [
         ("date", "DATE", "REQUIRED"),
@@ -101,22 +100,22 @@ def test_table_is_created_day_partitioned_with_the_declared_schema(warehouse, bq
 def test_rematerializing_a_day_after_the_source_changed_leaves_one_row_with_the_new_value(
     warehouse,
 ):
-    assets = assets_for([VisitsExtractor], warehouse, PARTITIONS)
+    extractors = [VisitsExtractor]
     SOURCE["visits"] = [paris("2024-01-02T10:00")]
-    materialize_days(assets, warehouse, "2024-01-02")
+    materialize(extractors, warehouse, "2024-01-02")
     SOURCE["visits"] = [paris("2024-01-02T10:00"), paris("2024-01-02T23:59:59")]
     SOURCE["basket"] = Decimal("12.50")
-    materialize_days(assets, warehouse, "2024-01-02")
-    materialize_days(assets, warehouse, "2024-01-02")
+    materialize(extractors, warehouse, "2024-01-02")
+    materialize(extractors, warehouse, "2024-01-02")
     assert table_rows(warehouse, "visits") == [
         {"date": day("2024-01-02"), "visits": 2, "average_basket": Decimal("12.5"), "hours": 24.0}
     ]
 
 
 def test_an_extractor_that_raises_mid_day_leaves_the_previous_day_intact(warehouse):
-    assets = assets_for([ClickExtractor], warehouse, PARTITIONS)
+    extractors = [ClickExtractor]
     SOURCE["clicks"] = [(paris("2024-01-05T08:00"), "buy"), (paris("2024-01-05T09:00"), "share")]
-    materialize_days(assets, warehouse, "2024-01-05")
+    materialize(extractors, warehouse, "2024-01-05")
     before = table_rows(warehouse, "click")
     assert len(before) == 2
     SOURCE["clicks"] = [
@@ -124,9 +123,9 @@ def test_an_extractor_that_raises_mid_day_leaves_the_previous_day_intact(warehou
         (paris("2024-01-05T08:30"), "like"),
         (paris("2024-01-05T09:00"), "explode"),
     ]
-    result = materialize_days(assets, warehouse, "2024-01-05", raise_on_error=False)
+    result = materialize(extractors, warehouse, "2024-01-05", raise_on_error=False)
     assert not result.success
-    failure = result.get_step_failure_events()[0].step_failure_data.error
+    failure = result.dagster_result.get_step_failure_events()[0].step_failure_data.error
     assert failure is not None
     assert (
         "extractor 'click' failed on day 2024-01-05 (window 2024-01-05T00:00:00+01:00 to "
@@ -136,15 +135,15 @@ def test_an_extractor_that_raises_mid_day_leaves_the_previous_day_intact(warehou
 
 
 def test_a_bad_row_in_a_range_writes_none_of_the_range(warehouse):
-    assets = assets_for([VisitsExtractor], warehouse, PARTITIONS)
+    extractors = [VisitsExtractor]
     SOURCE["visits"] = [paris("2024-01-02T10:00")]
-    materialize_days(assets, warehouse, "2024-01-02", "2024-01-04")
+    materialize(extractors, warehouse, "2024-01-02", "2024-01-04")
     before = table_rows(warehouse, "visits")
     SOURCE["visits"] = [paris("2024-01-02T10:00"), paris("2024-01-03T10:00")]
     SOURCE["basket"] = 12.5  # a float where a Decimal is declared
-    result = materialize_days(assets, warehouse, "2024-01-02", "2024-01-04", raise_on_error=False)
+    result = materialize(extractors, warehouse, "2024-01-02", "2024-01-04", raise_on_error=False)
     assert not result.success
-    error = result.get_step_failure_events()[0].step_failure_data.error
+    error = result.dagster_result.get_step_failure_events()[0].step_failure_data.error
     assert error is not None
     assert (
         "extractor 'visits', day 2024-01-02, row 1, field 'average_basket': "
@@ -163,21 +162,11 @@ def test_a_range_written_in_one_run_equals_the_same_days_written_one_by_one(
     SOURCE["clicks"] = clicks
     SOURCE["visits"] = [moment for moment, _ in clicks]
     extractors = [ClickExtractor, VisitsExtractor]
-    one_run = materialize_days(
-        assets_for(extractors, warehouse, PARTITIONS), warehouse, "2024-03-01", "2024-04-09"
-    )
+    one_run = materialize(extractors, warehouse, "2024-03-01", "2024-04-09")
     assert one_run.success
-    day_by_day = BigQueryWarehouse(
-        project=warehouse.project,
-        dataset=warehouse.dataset + "_daily",
-        location=warehouse.location,
-        emulator_url=bigquery_emulator,
-    )
-    assets = assets_for(extractors, day_by_day, PARTITIONS)
+    day_by_day = throwaway_warehouse(bigquery_emulator)
     for offset in range(40):
-        materialize_days(
-            assets, day_by_day, (day("2024-03-01") + dt.timedelta(days=offset)).isoformat()
-        )
+        materialize(extractors, day_by_day, day("2024-03-01") + dt.timedelta(days=offset))
     for table in ("click", "visits"):
         assert table_rows(warehouse, table) == table_rows(day_by_day, table)
     assert len(table_rows(warehouse, "visits")) == 40
@@ -192,30 +181,28 @@ def test_row_counts_are_reported_per_partition_for_the_ui(warehouse):
         (paris("2024-01-03T12:00"), "b"),
         (paris("2024-01-03T13:00"), "c"),
     ]
-    result = materialize_days(
-        assets_for([ClickExtractor], warehouse, PARTITIONS), warehouse, "2024-01-01", "2024-01-03"
-    )
+    result = materialize([ClickExtractor], warehouse, "2024-01-01", "2024-01-03")
     counts = {
         event.partition: event.metadata["dagster/row_count"].value
-        for event in result.get_asset_materialization_events()
+        for event in result.dagster_result.get_asset_materialization_events()
         for event in [event.materialization]
     }
     assert counts == {"2024-01-01": 0, "2024-01-02": 1, "2024-01-03": 2}
 
 
 def test_an_empty_day_is_materialized_and_clears_what_was_there(warehouse):
-    assets = assets_for([ClickExtractor], warehouse, PARTITIONS)
+    extractors = [ClickExtractor]
     SOURCE["clicks"] = [(paris("2024-01-05T08:00"), "buy"), (paris("2024-01-06T08:00"), "keep")]
-    materialize_days(assets, warehouse, "2024-01-05", "2024-01-06")
+    materialize(extractors, warehouse, "2024-01-05", "2024-01-06")
     SOURCE["clicks"] = [(paris("2024-01-06T08:00"), "keep")]
-    result = materialize_days(assets, warehouse, "2024-01-05")
+    result = materialize(extractors, warehouse, "2024-01-05")
     assert result.success
     assert [row["button"] for row in table_rows(warehouse, "click")] == ["keep"]
 
 
 def test_values_round_trip_exactly(warehouse):
     SOURCE["clicks"] = [(paris("2024-10-27T02:30") + dt.timedelta(hours=1), "fall-back")]
-    materialize_days(assets_for([ClickExtractor], warehouse, PARTITIONS), warehouse, "2024-10-27")
+    materialize([ClickExtractor], warehouse, "2024-10-27")
     assert table_rows(warehouse, "click") == [
         {
             "date": day("2024-10-27"),
@@ -228,19 +215,20 @@ def test_values_round_trip_exactly(warehouse):
 
 def test_downstream_assets_read_partitions_back_as_pandas(warehouse):
     SOURCE["visits"] = [paris("2024-01-02T10:00"), paris("2024-01-03T10:00")]
-    [visits_asset, _view] = assets_for([VisitsExtractor], warehouse, PARTITIONS)
+    settings = location_settings("2024-01-01")
+    definitions = location_definitions(VisitsExtractor, warehouse, settings)
     seen: list[pd.DataFrame] = []
 
-    @dg.asset(partitions_def=PARTITIONS, ins={"visits": dg.AssetIn()})
+    @dg.asset(partitions_def=daily_partitions(settings), ins={"visits": dg.AssetIn()})
     def visits_report(visits: pd.DataFrame) -> None:
         seen.append(visits)
 
-    materialize_days([visits_asset], warehouse, "2024-01-02", "2024-01-03")
+    materialize(VisitsExtractor, warehouse, "2024-01-02", "2024-01-03", settings=settings)
     result = dg.materialize(
-        [visits_asset, visits_report],
+        [definitions.resolve_assets_def("visits"), visits_report],
         selection=[visits_report],
         partition_key="2024-01-03",
-        resources=resources_for(warehouse, io_manager=dg.mem_io_manager),
+        resources={"io_manager": dg.mem_io_manager},  # the report's; visits brings its own
     )
     assert result.success
     frame = seen[0]
@@ -252,7 +240,7 @@ def test_downstream_assets_read_partitions_back_as_pandas(warehouse):
 
 def test_a_changed_declaration_is_refused_before_writing(warehouse):
     SOURCE["visits"] = [paris("2024-01-02T10:00")]
-    materialize_days(assets_for([VisitsExtractor], warehouse, PARTITIONS), warehouse, "2024-01-02")
+    materialize([VisitsExtractor], warehouse, "2024-01-02")
 
     @dataclass
     class VisitsV2:
@@ -266,14 +254,14 @@ def test_a_changed_declaration_is_refused_before_writing(warehouse):
         def extract(self, start, end):
             yield VisitsV2(99, 24.0)
 
-    result = materialize_days(
-        assets_for([VisitsV2Extractor], warehouse, PARTITIONS),
+    result = materialize(
+        [VisitsV2Extractor],
         warehouse,
         "2024-01-02",
         raise_on_error=False,
     )
     assert not result.success
-    error = result.get_step_failure_events()[0].step_failure_data.error
+    error = result.dagster_result.get_step_failure_events()[0].step_failure_data.error
     assert error is not None and SchemaMismatchError.__name__ in error.to_string()
     assert "column average_basket NUMERIC NULLABLE is no longer declared" in error.to_string()
     assert table_rows(warehouse, "visits")[0]["visits"] == 1

@@ -9,17 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from analytics_assets.extract import DateAggregatedExtractor, column
+from analytics_assets.testing import materialize, table_rows
 from analytics_assets.warehouse.delta_view import delta_view_sql
-from analytics_assets_tests.materialize import (
-    assets_for,
-    day,
-    materialize_days,
-    partitions_from,
-    table_rows,
-)
+from analytics_assets_tests.dates import day
 
 PARIS = ZoneInfo("Europe/Paris")
-PARTITIONS = partitions_from("2022-03-20")
 
 #: (joined, became client) moments of users, as in smolqwery's example app: around midnights.
 USERS: list[tuple[dt.datetime, dt.datetime | None]] = []
@@ -86,8 +80,7 @@ def test_smolqwery_example_users_around_paris_midnights_give_exact_cumulative_an
             (paris("2022-03-28T00:00:00"), None),  # 22:00 UTC on the 27th
         ]
     )
-    assets = assets_for([MemberExtractor], warehouse, PARTITIONS)
-    assert materialize_days(assets, warehouse, "2022-03-25", "2022-03-28").success
+    assert materialize(MemberExtractor, warehouse, "2022-03-25", "2022-03-28").success
     assert table_rows(warehouse, "member") == [
         {"date": day("2022-03-25"), "users": 1, "prospects": 1, "clients": 0, "hours": 24.0},
         {"date": day("2022-03-26"), "users": 3, "prospects": 3, "clients": 0, "hours": 24.0},
@@ -110,8 +103,7 @@ def test_fall_back_day_is_25_hours_and_counts_its_extra_hour(warehouse):
         ]
     )
     # 02:30 CEST and 02:30 CET: the repeated hour of 2022-10-30 in Paris, both on the 30th.
-    assets = assets_for([MemberExtractor], warehouse, PARTITIONS)
-    materialize_days(assets, warehouse, "2022-10-29", "2022-10-31")
+    materialize(MemberExtractor, warehouse, "2022-10-29", "2022-10-31")
     assert [(r["date"], r["users"], r["hours"]) for r in table_rows(warehouse, "member")] == [
         (day("2022-10-29"), 0, 24.0),
         (day("2022-10-30"), 2, 25.0),
@@ -129,9 +121,8 @@ def test_day_after_a_gap_shows_the_raw_value_and_nulls_stay_unknown(warehouse):
             day("2022-04-06"): 26,  # the 5th is missing: a gap
         }
     )
-    assets = assets_for([GaugeExtractor], warehouse, PARTITIONS)
-    materialize_days(assets, warehouse, "2022-04-01", "2022-04-04")
-    materialize_days(assets, warehouse, "2022-04-06")
+    materialize(GaugeExtractor, warehouse, "2022-04-01", "2022-04-04")
+    materialize(GaugeExtractor, warehouse, "2022-04-06")
     assert table_rows(warehouse, "gauge_delta") == [
         {"date": day("2022-04-01"), "level": 10, "stock": 1.0},  # first day: raw value
         {"date": day("2022-04-02"), "level": 3, "stock": 1.0},
@@ -153,9 +144,7 @@ def test_view_sql_and_the_days_deltas_are_in_the_ui_metadata(warehouse):
     USERS.extend(
         [(paris("2022-03-21T10:00"), None), (paris("2022-03-22T10:00"), paris("2022-03-22T11:00"))]
     )
-    result = materialize_days(
-        assets_for([MemberExtractor], warehouse, PARTITIONS), warehouse, "2022-03-21", "2022-03-22"
-    )
+    result = materialize(MemberExtractor, warehouse, "2022-03-21", "2022-03-22").dagster_result
     view_events = {
         e.materialization.partition: e.materialization.metadata
         for e in result.get_asset_materialization_events()

@@ -17,18 +17,12 @@ from analytics_assets.assembly.discovery import find_extractors
 from analytics_assets.demo import SETTINGS_MODULE
 from analytics_assets.extract import DJANGO, DateAggregatedExtractor, day_window
 from analytics_assets.sources.django_orm import DjangoORM
-from analytics_assets_tests.materialize import (
-    assets_for,
-    day,
-    materialize_days,
-    partitions_from,
-    table_rows,
-)
+from analytics_assets.testing import materialize, table_rows
+from analytics_assets_tests.dates import day
 from analytics_assets_tests.shop_rows import contracts, customer, emails
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = dt.UTC
-PARTITIONS = partitions_from("2024-03-01")
 DJANGO_EXTRACTORS = [
     extractor
     for extractor in find_extractors(["analytics_assets.demo.extractors"])
@@ -71,12 +65,12 @@ def _place_shop() -> None:
 
 
 def _materialize_demo(warehouse, first: str, last: str | None = None):
-    return materialize_days(
-        assets_for(DJANGO_EXTRACTORS, warehouse, PARTITIONS),
+    return materialize(
+        DJANGO_EXTRACTORS,
         warehouse,
         first,
         last,
-        django=DjangoORM(settings_module=SETTINGS_MODULE),
+        sources={"django": DjangoORM(settings_module=SETTINGS_MODULE)},
     )
 
 

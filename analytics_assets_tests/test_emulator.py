@@ -1,4 +1,8 @@
-"""The embedded BigQuery emulator: its patches, its launcher, the BigQuery features we rely on."""
+"""The embedded BigQuery emulator: its patches, its launcher, its health check.
+
+The BigQuery statements the project relies on are the contract suite's
+(:mod:`analytics_assets.testing.contract`), which runs on the emulator in every test run.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,8 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from google.cloud import bigquery
 
@@ -28,99 +28,14 @@ from analytics_assets.local.emulator_process import (
     pid_file_path,
 )
 from analytics_assets.local.network import emulator_url, free_port, is_healthy, port_is_free
-from analytics_assets_tests.emulator_fixtures import (
-    bigquery_emulator,  # noqa: F401  (a fixture, used by name)
-    make_emulator_client,
-)
+from analytics_assets.testing import emulator_client
 
 PROJECT = "local-project"
 
-TABLE_SCHEMA = [
-    bigquery.SchemaField("date", "DATE", mode="REQUIRED"),
-    bigquery.SchemaField("orders", "INT64"),
-    bigquery.SchemaField("revenue", "NUMERIC"),
-    bigquery.SchemaField("is_weekend", "BOOL"),
-    bigquery.SchemaField("computed_at", "TIMESTAMP"),
-    bigquery.SchemaField("fingerprint", "BYTES"),
-    bigquery.SchemaField("conversion_rate", "FLOAT64"),
-    bigquery.SchemaField("note", "STRING", mode="NULLABLE"),
-]
-COLUMNS = ", ".join(field.name for field in TABLE_SCHEMA)
-ARROW_SCHEMA = pa.schema(
-    [
-        pa.field("date", pa.date32(), nullable=False),
-        pa.field("orders", pa.int64()),
-        pa.field("revenue", pa.decimal128(38, 9)),
-        pa.field("is_weekend", pa.bool_()),
-        pa.field("computed_at", pa.timestamp("us", tz="UTC")),
-        pa.field("fingerprint", pa.binary()),
-        pa.field("conversion_rate", pa.float64()),
-        pa.field("note", pa.string()),
-    ]
-)
-COMPUTED_AT = dt.datetime(2024, 1, 4, 3, 2, 1, 123456, tzinfo=dt.UTC)
-
-
-def day_row(day: int, orders: int, revenue: str, note: str | None) -> tuple[object, ...]:
-    return (
-        dt.date(2024, 1, day),
-        orders,
-        decimal.Decimal(revenue),
-        dt.date(2024, 1, day).weekday() >= 5,
-        COMPUTED_AT,
-        bytes([0, 255, day]) + b"\n\x01",
-        orders / 7,
-        note,
-    )
-
 
 @pytest.fixture
-def client(bigquery_emulator: str) -> bigquery.Client:  # noqa: F811
-    return make_emulator_client(bigquery_emulator, PROJECT)
-
-
-@pytest.fixture
-def dataset_id(client: bigquery.Client) -> Iterator[str]:
-    """A dataset in the EU that only this test uses."""
-    dataset = bigquery.Dataset(f"{PROJECT}.test_{uuid.uuid4().hex[:10]}")
-    dataset.location = "EU"
-    client.create_dataset(dataset)
-    yield dataset.dataset_id
-    client.delete_dataset(dataset, delete_contents=True)
-
-
-def create_partitioned_table(client: bigquery.Client, table_id: str) -> bigquery.Table:
-    table = bigquery.Table(table_id, schema=TABLE_SCHEMA)
-    table.time_partitioning = bigquery.TimePartitioning(
-        type_=bigquery.TimePartitioningType.DAY, field="date"
-    )
-    return client.create_table(table)
-
-
-def load_parquet(
-    client: bigquery.Client, table_id: str, rows: list[tuple[object, ...]], path: Path
-) -> None:
-    columns = list(zip(*rows, strict=True))
-    table = pa.Table.from_arrays(
-        [
-            pa.array(values, type=field.type)
-            for values, field in zip(columns, ARROW_SCHEMA, strict=True)
-        ],
-        schema=ARROW_SCHEMA,
-    )
-    pq.write_table(table, path)
-    config = bigquery.LoadJobConfig(
-        source_format=bigquery.SourceFormat.PARQUET,
-        schema=TABLE_SCHEMA,
-        write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
-    )
-    with path.open("rb") as parquet_file:
-        client.load_table_from_file(parquet_file, table_id, job_config=config).result()
-
-
-def read_rows(client: bigquery.Client, table_id: str) -> list[tuple[object, ...]]:
-    query = f"SELECT {COLUMNS} FROM `{table_id}` ORDER BY date, orders"
-    return [tuple(row.values()) for row in client.query(query).result()]
+def client(bigquery_emulator: str) -> bigquery.Client:
+    return emulator_client(bigquery_emulator, PROJECT)
 
 
 def emulator_pids_serving(data_dir: Path) -> list[int]:
@@ -162,106 +77,12 @@ def test_apply_patches_names_the_attribute_an_upgrade_moved(
         emulator_patches.apply_patches()
 
 
-# -- BigQuery features through the real client -----------------------------------------------
+# -- the running emulator ---------------------------------------------------------------
 
 
-def test_emulator_answers_its_health_check(bigquery_emulator: str) -> None:  # noqa: F811
+def test_emulator_answers_its_health_check(bigquery_emulator: str) -> None:
     assert is_healthy(bigquery_emulator)
     assert not is_healthy(emulator_url(free_port()))
-
-
-def test_dataset_keeps_location_labels_and_description(client: bigquery.Client) -> None:
-    dataset = bigquery.Dataset(f"{PROJECT}.described_{uuid.uuid4().hex[:8]}")
-    dataset.location = "EU"
-    dataset.labels = {"team": "analytics"}
-    dataset.description = "Daily analytics"
-    client.create_dataset(dataset)
-
-    stored = client.get_dataset(dataset.reference)
-    assert (stored.location, stored.labels, stored.description) == (
-        "EU",
-        {"team": "analytics"},
-        "Daily analytics",
-    )
-
-
-def test_partitioned_table_keeps_schema_partitioning_labels_and_description(
-    client: bigquery.Client, dataset_id: str
-) -> None:
-    table = bigquery.Table(f"{PROJECT}.{dataset_id}.daily", schema=TABLE_SCHEMA)
-    table.time_partitioning = bigquery.TimePartitioning(
-        type_=bigquery.TimePartitioningType.DAY, field="date"
-    )
-    table.labels = {"layer": "mart"}
-    table.description = "One row per day"
-    client.create_table(table)
-
-    stored = client.get_table(table.reference)
-    assert [(f.name, f.field_type, f.mode) for f in stored.schema] == [
-        (f.name, f.field_type, f.mode) for f in TABLE_SCHEMA
-    ]
-    assert stored.time_partitioning is not None
-    assert (stored.time_partitioning.type_, stored.time_partitioning.field) == ("DAY", "date")
-    assert (stored.labels, stored.description) == ({"layer": "mart"}, "One row per day")
-
-
-def test_parquet_load_then_day_replace_transaction_leaves_exactly_the_new_rows(
-    client: bigquery.Client, dataset_id: str, tmp_path: Path
-) -> None:
-    target = f"{PROJECT}.{dataset_id}.daily"
-    staging = f"{PROJECT}.{dataset_id}.daily_staging"
-    create_partitioned_table(client, target)
-    kept = day_row(1, 10, "1.5", "kept")
-    existing_rows = [kept, day_row(2, 20, "2", "old"), day_row(3, 30, "3", "old")]
-    load_parquet(client, target, existing_rows, tmp_path / "existing.parquet")
-    new_rows = [
-        day_row(2, 21, "12345678901234567890.123456789", None),
-        day_row(2, 22, "-0.000000001", "café ☕"),
-        day_row(3, 31, "99999999999999999999999999999.999999999", ""),
-    ]
-    load_parquet(client, staging, new_rows, tmp_path / "new.parquet")
-
-    client.query(
-        f"""
-        BEGIN TRANSACTION;
-        DELETE FROM `{target}` WHERE date BETWEEN DATE '2024-01-02' AND DATE '2024-01-03';
-        INSERT INTO `{target}` ({COLUMNS}) SELECT {COLUMNS} FROM `{staging}`;
-        COMMIT TRANSACTION;
-        """
-    ).result()
-
-    assert read_rows(client, target) == [kept, *new_rows]
-
-
-def test_failing_statement_rolls_back_the_whole_transaction(
-    client: bigquery.Client, dataset_id: str, tmp_path: Path
-) -> None:
-    target = f"{PROJECT}.{dataset_id}.daily"
-    create_partitioned_table(client, target)
-    before = [day_row(1, 10, "1", "a"), day_row(2, 20, "2", "b")]
-    load_parquet(client, target, before, tmp_path / "rows.parquet")
-
-    with pytest.raises(Exception, match="missing_staging"):
-        client.query(
-            f"""
-            BEGIN TRANSACTION;
-            DELETE FROM `{target}` WHERE date = DATE '2024-01-01';
-            INSERT INTO `{target}` ({COLUMNS})
-                SELECT {COLUMNS} FROM `{PROJECT}.{dataset_id}.missing_staging`;
-            COMMIT TRANSACTION;
-            """
-        ).result()
-    with pytest.raises(Exception, match="boom"):
-        client.query(
-            f"""
-            BEGIN TRANSACTION;
-            DELETE FROM `{target}` WHERE date = DATE '2024-01-01';
-            SELECT ERROR('boom');
-            COMMIT TRANSACTION;
-            """
-        ).result()
-
-    assert read_rows(client, target) == before
 
 
 def test_query_parameters_are_bound(client: bigquery.Client) -> None:
@@ -282,45 +103,8 @@ def test_query_parameters_are_bound(client: bigquery.Client) -> None:
     ]
 
 
-def test_replaced_view_with_lag_and_self_join_computes_day_over_day_changes(
-    client: bigquery.Client, dataset_id: str, tmp_path: Path
-) -> None:
-    daily = f"{PROJECT}.{dataset_id}.daily"
-    view = f"{PROJECT}.{dataset_id}.daily_changes"
-    create_partitioned_table(client, daily)
-    load_parquet(
-        client,
-        daily,
-        [day_row(1, 10, "1", None), day_row(2, 15, "1", None), day_row(4, 12, "1", None)],
-        tmp_path / "rows.parquet",
-    )
-    client.query(f"CREATE OR REPLACE VIEW `{view}` AS SELECT 1 AS placeholder").result()
-    client.query(
-        f"""
-        CREATE OR REPLACE VIEW `{view}` AS
-        SELECT
-            today.date,
-            today.orders - LAG(today.orders) OVER (ORDER BY today.date) AS since_previous_row,
-            today.orders - COALESCE(yesterday.orders, 0) AS since_yesterday
-        FROM `{daily}` AS today
-        LEFT JOIN `{daily}` AS yesterday
-            ON yesterday.date = DATE_SUB(today.date, INTERVAL 1 DAY)
-        """
-    ).result()
-
-    rows = client.query(f"SELECT * FROM `{view}` ORDER BY date").result()
-    assert [tuple(row.values()) for row in rows] == [
-        (dt.date(2024, 1, 1), None, 10),
-        (dt.date(2024, 1, 2), 5, 5),
-        (dt.date(2024, 1, 4), -3, 12),
-    ]
-
-
-# -- the launcher ----------------------------------------------------------------------------
-
-
 def test_ensure_running_reuses_a_healthy_emulator_instead_of_starting_one(
-    bigquery_emulator: str,  # noqa: F811
+    bigquery_emulator: str,
     tmp_path: Path,
 ) -> None:
     port = int(bigquery_emulator.rsplit(":", 1)[1])

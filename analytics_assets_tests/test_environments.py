@@ -18,6 +18,7 @@ from analytics_assets.sources.django_orm import DjangoORM
 from analytics_assets.sources.http_api import HttpApi
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 from analytics_assets_tests.processes import run_command, run_python
+from analytics_assets_tests.team_code import install_team_package
 
 TEAM_PACKAGE = "acme_analytics"
 TEAM_EXTRACTORS = textwrap.dedent('''
@@ -62,15 +63,9 @@ TEAM_EXTRACTORS = textwrap.dedent('''
 @pytest.fixture
 def team_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """``acme_analytics.extractors`` in a folder on the import path, as a team's code is."""
-    package = tmp_path / "team" / TEAM_PACKAGE
-    (package / "extractors").mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "extractors" / "__init__.py").write_text("")
-    (package / "extractors" / "sales.py").write_text(TEAM_EXTRACTORS)
-    monkeypatch.syspath_prepend(str(tmp_path / "team"))
-    for name in [m for m in sys.modules if m.startswith(TEAM_PACKAGE)]:
-        monkeypatch.delitem(sys.modules, name)
-    return tmp_path / "team"
+    return install_team_package(
+        tmp_path / "team", monkeypatch, TEAM_PACKAGE, {"sales": TEAM_EXTRACTORS}
+    )
 
 
 def production(tmp_path: Path, **overrides: str | None) -> dict[str, str]:

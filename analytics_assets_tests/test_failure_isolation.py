@@ -7,18 +7,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from analytics_assets.assembly.extract_asset import RunPolicy
 from analytics_assets.assembly.retries import is_transient
 from analytics_assets.extract import DateAggregatedExtractor, column
-from analytics_assets_tests.materialize import (
-    assets_for,
-    day,
-    materialize_days,
-    partitions_from,
-    table_rows,
-)
+from analytics_assets.testing import location_settings, materialize, table_rows
+from analytics_assets_tests.dates import day
 
-PARTITIONS = partitions_from("2024-01-01")
 #: Days on which the "orders" source is down, and how many more times it fails.
 BROKEN = {"days": set(), "failures_left": 0}
 
@@ -70,11 +63,11 @@ def test_one_extractor_failing_on_one_day_leaves_the_other_extractor_and_days_wr
     warehouse,
 ):
     extractors = [OrdersExtractor, RefundsExtractor]
-    assets = assets_for(extractors, warehouse, PARTITIONS)
-    assert materialize_days(assets, warehouse, "2024-01-01", "2024-01-02").success
+    assert materialize(extractors, warehouse, "2024-01-01", "2024-01-02").success
     BROKEN["days"] = {"2024-01-04"}
-    result = materialize_days(assets, warehouse, "2024-01-01", "2024-01-05", raise_on_error=False)
-    assert not result.success
+    run = materialize(extractors, warehouse, "2024-01-01", "2024-01-05", raise_on_error=False)
+    assert not run.success
+    result = run.dagster_result
     done = _materialized(result)
     assert {("refunds", f"2024-01-0{d}") for d in range(1, 6)} <= done
     assert {("refunds_delta", f"2024-01-0{d}") for d in range(1, 6)} <= done
@@ -95,19 +88,19 @@ def test_one_extractor_failing_on_one_day_leaves_the_other_extractor_and_days_wr
     assert "corrupt ledger on 2024-01-04" in message
     # the good days of the failed range land when asked for on their own
     BROKEN["days"] = set()
-    assert materialize_days(assets, warehouse, "2024-01-03").success
+    assert materialize(extractors, warehouse, "2024-01-03").success
     assert [row["orders"] for row in table_rows(warehouse, "orders")] == [1, 2, 3]
 
 
 def test_a_transient_source_error_is_retried_with_backoff_and_the_day_lands(warehouse):
     BROKEN["failures_left"] = 2
-    policy = RunPolicy(max_retries=2, retry_delay_seconds=0.01)
-    result = materialize_days(
-        assets_for([OrdersExtractor], warehouse, PARTITIONS, policy), warehouse, "2024-01-03"
-    )
-    assert result.success
+    policy = location_settings("2024-01-01", extract_retries=2, extract_retry_delay_seconds=0.01)
+    run = materialize(OrdersExtractor, warehouse, "2024-01-03", settings=policy)
+    assert run.success
     retries = [
-        event for event in result.all_events if event.event_type_value == "STEP_UP_FOR_RETRY"
+        event
+        for event in run.dagster_result.all_events
+        if event.event_type_value == "STEP_UP_FOR_RETRY"
     ]
     assert len(retries) == 2
     assert table_rows(warehouse, "orders") == [{"date": day("2024-01-03"), "orders": 3}]
@@ -115,12 +108,9 @@ def test_a_transient_source_error_is_retried_with_backoff_and_the_day_lands(ware
 
 def test_retries_give_up_after_the_configured_number_of_attempts(warehouse):
     BROKEN["failures_left"] = 5
-    policy = RunPolicy(max_retries=1, retry_delay_seconds=0.01)
-    result = materialize_days(
-        assets_for([OrdersExtractor], warehouse, PARTITIONS, policy),
-        warehouse,
-        "2024-01-03",
-        raise_on_error=False,
+    policy = location_settings("2024-01-01", extract_retries=1, extract_retry_delay_seconds=0.01)
+    result = materialize(
+        OrdersExtractor, warehouse, "2024-01-03", settings=policy, raise_on_error=False
     )
     assert not result.success
     assert BROKEN["failures_left"] == 3  # two attempts, no more
@@ -128,15 +118,14 @@ def test_retries_give_up_after_the_configured_number_of_attempts(warehouse):
 
 def test_a_bug_in_an_extractor_is_not_retried(warehouse):
     BROKEN["days"] = {"2024-01-03"}
-    policy = RunPolicy(max_retries=3, retry_delay_seconds=0.01)
-    result = materialize_days(
-        assets_for([OrdersExtractor], warehouse, PARTITIONS, policy),
-        warehouse,
-        "2024-01-03",
-        raise_on_error=False,
+    policy = location_settings("2024-01-01", extract_retries=3, extract_retry_delay_seconds=0.01)
+    result = materialize(
+        OrdersExtractor, warehouse, "2024-01-03", settings=policy, raise_on_error=False
     )
     assert not result.success
-    assert not [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert not [
+        e for e in result.dagster_result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -20,12 +20,12 @@ import pytest
 from dagster._core.definitions.run_status_sensor_definition import RunStatusSensorDefinition
 from dagster._utils.error import serializable_error_info_from_exc_info
 
+from analytics_assets.assembly.run_tags import RANGE_END_TAG, RANGE_START_TAG
 from analytics_assets.automation.notifications import (
     SENSOR_NAME,
     build_failure_notification_sensor,
     error_first_line,
 )
-from analytics_assets_tests.materialize import RANGE_END_TAG, RANGE_START_TAG
 
 WEBHOOK_ENV = "ANALYTICS_FAILURE_WEBHOOK_URL"
 UI_ENV = "ANALYTICS_UI_URL"

@@ -28,7 +28,11 @@ from analytics_assets.local.config import load_emulator_settings
 from analytics_assets.rows.staging import RowStager
 from analytics_assets.rows.values import RowValidationError
 from analytics_assets.settings import load_settings
+from analytics_assets_tests.http_servers import demo_api
 from analytics_assets_tests.shop_rows import contracts, customer, emails
+from analytics_assets_tests.team_code import install_team_package
+
+__all__ = ["demo_api"]
 
 PARIS = ZoneInfo("Europe/Paris")
 WEEK = [dt.date(2024, 3, 25) + dt.timedelta(days=n) for n in range(7)]
@@ -473,3 +477,93 @@ def test_a_crash_of_the_dry_run_itself_is_raised_not_reported_as_refused_days(mo
         run_function(
             first=dt.date(2024, 3, 26), extractors=[EchoExtractor], settings=load_settings()
         )
+
+
+# --- a team's own extractors ---------------------------------------------------------------
+
+TEAM_EXTRACTORS = '''
+"""Acme's extractors: accounts from its Django app, tickets from its help desk, day lengths."""
+import datetime as dt
+from dataclasses import dataclass
+
+from analytics_assets.extract import (
+    DateAggregatedExtractor,
+    IndividualRowsExtractor,
+    column,
+    http_api,
+)
+
+DESK_API = http_api("desk_api")
+
+
+@dataclass
+class Accounts:
+    accounts: int = column(differentiate=True)
+
+
+class AccountsExtractor(DateAggregatedExtractor[Accounts]):
+    def extract(self, start, end):
+        from django.apps import apps
+
+        customers = apps.get_model("shop", "Customer").objects
+        yield Accounts(customers.filter(date_joined__lt=end).count())
+
+
+@dataclass
+class DeskTicket:
+    timestamp: dt.datetime
+    channel: str
+
+
+class DeskTicketExtractor(IndividualRowsExtractor[DeskTicket]):
+    source = DESK_API
+
+    def extract(self, start, end):
+        from analytics_assets.sources.json_rows import rows_from_items
+        from analytics_assets.sources.pagination import PageNumber
+
+        items = self.resources[DESK_API.name].items(
+            "/api/tickets/",
+            PageNumber(page_size=50),
+            params={"opened_after": start.isoformat(), "opened_before": end.isoformat()},
+        )
+        return rows_from_items(DeskTicket, items, fields={"timestamp": "opened_at"})
+
+
+@dataclass
+class DayLength:
+    hours: float
+
+
+class DayLengthExtractor(DateAggregatedExtractor[DayLength]):
+    source = "python"
+
+    def extract(self, start, end):
+        yield DayLength((end - start).total_seconds() / 3600)
+'''
+
+
+@pytest.mark.usefixtures("shop_and_desk")
+def test_a_team_s_own_extractors_of_every_source_kind_print_in_the_local_environment(
+    tmp_path, monkeypatch, demo_api, settings
+):
+    install_team_package(tmp_path / "team", monkeypatch, "acme_analytics", {"all": TEAM_EXTRACTORS})
+    monkeypatch.setenv("ANALYTICS_ENV", "local")
+    monkeypatch.setenv("ANALYTICS_EXTRACTOR_MODULES", "acme_analytics.extractors")
+    monkeypatch.setenv("ANALYTICS_DESK_API_URL", demo_api)  # the team's help desk
+    monkeypatch.setenv("ANALYTICS_DESK_API_TOKEN", settings.DEMO_API_TOKEN)
+    # DJANGO_SETTINGS_MODULE: the demo's, standing in for the team's Django project.
+    result = run_cli("-f", "2024-03-31", "-l", "2024-03-31")
+    assert result.exit_code == 0, result.output
+    printed = parse(result.output)
+    assert list(printed) == [
+        ("accounts", "2024-03-31"),
+        ("day_length", "2024-03-31"),
+        ("desk_ticket", "2024-03-31"),
+    ]
+    assert printed[("accounts", "2024-03-31")].rows == [["2024-03-31", "1"]]
+    assert printed[("day_length", "2024-03-31")].rows == [["2024-03-31", "23.0"]]
+    assert printed[("desk_ticket", "2024-03-31")].rows == [
+        ["2024-03-31", "2024-03-31T03:00:00+02:00", "chat"]
+    ]
+    assert {hours.hours for hours in printed.values()} == {"23"}

@@ -11,20 +11,16 @@ import dagster as dg
 import pytest
 from dagster._core.storage.runs.base import RunStorage
 
+from analytics_assets.assembly.partitions import daily_partitions
 from analytics_assets.extract import DateAggregatedExtractor, last_complete_day
+from analytics_assets.testing import emulator_client, location_settings, materialize, table_rows
 from analytics_assets_tests.dagster_dev import dagster_dev
-from analytics_assets_tests.emulator_fixtures import make_emulator_client
-from analytics_assets_tests.materialize import (
-    assets_for,
-    day,
-    partitions_from,
-    resources_for,
-    table_rows,
-)
+from analytics_assets_tests.dates import day
 from analytics_assets_tests.postgres import require_postgres, temporary_database
 from benchmarks.production_instance import PRODUCTION_YAML, instance_environment
 
 pytestmark = pytest.mark.postgres
+SETTINGS = location_settings("2024-03-01")
 
 
 @dataclass
@@ -59,28 +55,26 @@ def test_a_backfill_range_runs_with_runs_and_events_stored_in_postgres(
     storage: RunStorage = production_instance.run_storage
     assert type(storage).__name__ == "PostgresRunStorage"
     assert type(production_instance.event_log_storage).__name__ == "PostgresEventLogStorage"
-    assets = assets_for([HoursExtractor], warehouse, partitions_from("2024-03-01"))
-    result = dg.materialize(
-        assets,
+    run = materialize(
+        HoursExtractor,
+        warehouse,
+        "2024-03-30",
+        "2024-04-01",
+        settings=SETTINGS,
         instance=production_instance,
-        resources=resources_for(warehouse),
-        tags={
-            "dagster/asset_partition_range_start": "2024-03-30",
-            "dagster/asset_partition_range_end": "2024-04-01",
-        },
     )
-    assert result.success
+    assert run.success
     assert table_rows(warehouse, "hours") == [
         {"date": day("2024-03-30"), "hours": 24.0},
         {"date": day("2024-03-31"), "hours": 23.0},
         {"date": day("2024-04-01"), "hours": 24.0},
     ]
-    stored = production_instance.get_run_by_id(result.run_id)
+    stored = production_instance.get_run_by_id(run.dagster_result.run_id)
     assert stored is not None and stored.is_success
     status = production_instance.get_status_by_partition(
         dg.AssetKey("hours"),
         ["2024-03-30", "2024-03-31", "2024-04-01"],
-        partitions_from("2024-03-01"),
+        daily_partitions(SETTINGS),
     )
     assert set(status.values()) == {dg.AssetPartitionStatus.MATERIALIZED}
 
@@ -127,7 +121,7 @@ def test_dagster_dev_on_the_production_instance_runs_a_daemon_backfill_in_postgr
             assert launched["__typename"] == "LaunchBackfillSuccess", launched
             runs = dev.wait_for_runs("dagster/backfill", launched["backfillId"], 1)
             assert [run["status"] for run in runs] == ["SUCCESS"]
-            users = make_emulator_client(dev.emulator_url).query(
+            users = emulator_client(dev.emulator_url).query(
                 "SELECT COUNT(*) AS days FROM `local-project.analytics.user_delta`"
             )
             assert next(iter(users.result()))["days"] == 10

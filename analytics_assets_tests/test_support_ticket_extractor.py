@@ -17,19 +17,13 @@ import pytest
 from analytics_assets.demo.config import SUPPORT_API_TOKEN_ENV
 from analytics_assets.demo.extractors.support_ticket import SupportTicketExtractor
 from analytics_assets.sources.http_api import HttpApi
+from analytics_assets.testing import Materialized, materialize, table_rows
+from analytics_assets_tests.dates import day
 from analytics_assets_tests.http_servers import demo_api, queue_faults
-from analytics_assets_tests.materialize import (
-    assets_for,
-    day,
-    materialize_days,
-    partitions_from,
-    table_rows,
-)
 
 __all__ = ["demo_api"]
 
 UTC = dt.UTC
-PARTITIONS = partitions_from("2024-03-01")
 SECRET = "tickets-s3cr3t-4f9a"
 
 
@@ -84,13 +78,13 @@ def _materialize(
         backoff_seconds=0.05,
         **config,
     )
-    return materialize_days(
-        assets_for([SupportTicketExtractor], warehouse, PARTITIONS),
+    return materialize(
+        [SupportTicketExtractor],
         warehouse,
         first,
         raise_on_error=raise_on_error,
         instance=instance,
-        support_api=api,
+        sources={"support_api": api},
     )
 
 
@@ -160,8 +154,9 @@ def test_a_normal_day_and_a_dst_day_hold_exactly_the_api_s_tickets(
     ]
 
 
-def _recorded(instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult) -> str:
+def _recorded(instance: dg.DagsterInstance, run: Materialized) -> str:
     """Everything the run stored: log lines, events, metadata, errors, and its run config."""
+    result = run.dagster_result
     entries = instance.all_logs(result.run_id)
     return "\n".join([repr(entry) for entry in entries] + [repr(result.dagster_run.run_config)])
 
@@ -174,7 +169,7 @@ def test_an_api_that_keeps_failing_leaves_the_day_unwritten_and_names_url_status
     queue_faults(demo_api, *[{"status": 503}] * 3)
     result = _materialize(warehouse, demo_api, "2024-03-12", raise_on_error=False, max_attempts=3)
     assert not result.success
-    (failure,) = result.get_step_failure_events()
+    (failure,) = result.dagster_result.get_step_failure_events()
     error = failure.step_failure_data.error
     message = error.to_string() if error else ""
     assert "extractor 'support_ticket' failed on day 2024-03-12" in message

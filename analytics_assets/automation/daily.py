@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 DAILY_JOB_NAME = "daily_extract"
+DAILY_SCHEDULE_NAME = f"{DAILY_JOB_NAME}_schedule"
 
 
 def build_daily_schedule(
@@ -29,5 +30,5 @@ def build_daily_schedule(
         default_status=dg.DefaultScheduleStatus.RUNNING
         if running
         else dg.DefaultScheduleStatus.STOPPED,
-        name=f"{DAILY_JOB_NAME}_schedule",
+        name=DAILY_SCHEDULE_NAME,
     )

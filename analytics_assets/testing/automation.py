@@ -1,0 +1,95 @@
+"""The location's own daily schedule and catch-up sensor, evaluated at a chosen instant.
+
+Both take the definitions under test (:func:`~analytics_assets.testing.location_definitions`,
+or the loaded code location, ``analytics_assets.definitions.defs``) and evaluate the real
+schedule and sensor in them: the schedule for a tick at ``at``, the sensor with its clock
+set to ``at`` (:func:`analytics_assets.automation.clock.frozen_at`) on a Dagster instance
+holding whatever runs the test recorded there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import dagster as dg
+
+from analytics_assets.automation.catch_up import CATCH_UP_TAG, SENSOR_NAME
+from analytics_assets.automation.clock import frozen_at
+from analytics_assets.automation.daily import DAILY_SCHEDULE_NAME
+
+
+def _aware(at: dt.datetime) -> dt.datetime:
+    if at.tzinfo is None:
+        raise ValueError(f"{at.isoformat()} has no time zone: give the instant a tzinfo")
+    return at
+
+
+def evaluate_schedule(
+    definitions: dg.Definitions, at: dt.datetime, instance: dg.DagsterInstance | None = None
+) -> list[dg.RunRequest]:
+    """The runs the daily schedule requests at its tick ``at`` (aware), e.g. one run whose
+    ``partition_key`` is the local day that has just ended."""
+    schedule = definitions.resolve_schedule_def(DAILY_SCHEDULE_NAME)
+    context = dg.build_schedule_context(instance=instance, scheduled_execution_time=_aware(at))
+    return list(schedule.evaluate_tick(context).run_requests or [])
+
+
+class RequestedBackfill(NamedTuple):
+    """One backfill the catch-up sensor asks for: days ``first`` to ``last`` of ``assets``."""
+
+    first: str
+    last: str
+    assets: tuple[str, ...]
+    #: ``missing`` (never materialized) or ``retry`` (failed before).
+    reason: str
+
+
+@dataclass(frozen=True)
+class CatchUpTick:
+    """What one evaluation of the catch-up sensor decided."""
+
+    backfills: list[RequestedBackfill]
+    #: The cursor to give the next evaluation (when failed days were last retried).
+    cursor: str | None
+    #: Why nothing was requested, if nothing was.
+    skip_reason: str | None
+    result: dg.SensorResult
+
+
+def _requested(request: dg.RunRequest) -> RequestedBackfill:
+    subset = request.asset_graph_subset
+    assert subset is not None, "the catch-up sensor requests backfills of asset partitions"
+    keys = sorted(subset.asset_keys, key=lambda key: key.to_user_string())
+    days = subset.get_partitions_subset(keys[0]).get_partition_keys()
+    return RequestedBackfill(
+        min(days),
+        max(days),
+        tuple(key.to_user_string() for key in keys),
+        request.tags[CATCH_UP_TAG],
+    )
+
+
+def evaluate_catch_up(
+    definitions: dg.Definitions,
+    at: dt.datetime,
+    instance: dg.DagsterInstance,
+    cursor: str | None = None,
+) -> CatchUpTick:
+    """One tick of the catch-up sensor at the instant ``at`` (aware), reading the status of
+    every day from ``instance``; ``cursor`` is the previous tick's :attr:`CatchUpTick.cursor`."""
+    sensor = definitions.resolve_sensor_def(SENSOR_NAME)
+    context = dg.build_sensor_context(
+        instance=instance, definitions=definitions, sensor_name=SENSOR_NAME, cursor=cursor
+    )
+    with frozen_at(_aware(at)):
+        result = sensor(context)
+    assert isinstance(result, dg.SensorResult)
+    skip = result.skip_reason
+    return CatchUpTick(
+        backfills=[_requested(request) for request in result.run_requests or []],
+        cursor=result.cursor,
+        skip_reason=skip.skip_message if skip else None,
+        result=result,
+    )

@@ -1,0 +1,137 @@
+"""Materializing days of extractors in a test, and reading back what BigQuery then holds.
+
+:func:`materialize` runs the location's own assets (extract assets, IO manager, delta
+views, optionally the checks) for one day or for a range of days in ONE run, exactly as
+a single-run backfill does, and answers a :class:`Materialized`: Dagster's result, the
+errors it reported, and the rows of any table or view as plain dicts or pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import dagster as dg
+
+from analytics_assets.assembly.run_tags import RANGE_END_TAG, RANGE_START_TAG
+from analytics_assets.extract.schema import check_identifier
+from analytics_assets.settings import Settings
+from analytics_assets.testing.locations import (
+    Extractors,
+    as_date,
+    location_definitions,
+    location_settings,
+)
+from analytics_assets.warehouse.resource import BigQueryWarehouse
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def table_rows(warehouse: BigQueryWarehouse, table: str) -> list[dict[str, Any]]:
+    """Every row of the table or view ``table``, as ``{column: value}`` dicts in column order,
+    ordered by their values column by column (so by ``date`` first; NULL first).
+
+    Values are what the BigQuery client gives: ``int``, ``float``, ``Decimal``, ``bool``,
+    ``str``, ``bytes``, ``datetime.date``, and ``datetime.datetime`` in UTC.
+    """
+    table_id = warehouse.table_id(check_identifier(table, "table"))
+    rows = [dict(row.items()) for row in warehouse.run_query(f"SELECT * FROM `{table_id}`", table)]
+    return sorted(rows, key=lambda row: tuple((v is not None, v) for v in row.values()))
+
+
+def run_errors(result: dg.ExecuteInProcessResult) -> list[str]:
+    """``Class: message`` of every error a run reported (failed steps, resources that could
+    not start), each followed by its causes, each once; Dagster's own wrapping of an error
+    is left out, the error it wraps is kept."""
+    messages = []
+    for event in result.all_events:
+        error: Any = getattr(event.event_specific_data, "error", None)
+        while error is not None:
+            if error.cls_name.startswith("Dagster") and error.cause is not None:
+                error = error.cause
+                continue
+            text = error.message.strip()
+            prefix, _, rest = text.partition(": ")
+            if prefix.rsplit(".", 1)[-1] == error.cls_name:
+                text = rest
+            messages.append(f"{error.cls_name}: {text}")
+            error = error.cause
+    return list(dict.fromkeys(messages))
+
+
+@dataclass(frozen=True)
+class Materialized:
+    """One run of :func:`materialize`, and the warehouse it wrote to."""
+
+    #: Dagster's result: events, materializations and their metadata, check evaluations.
+    dagster_result: dg.ExecuteInProcessResult
+    warehouse: BigQueryWarehouse
+
+    @property
+    def success(self) -> bool:
+        return self.dagster_result.success
+
+    @property
+    def errors(self) -> list[str]:
+        """``Class: message`` of each error the run reported, each followed by its causes,
+        e.g. ``RowValidationError: extractor 'signup', day 2024-03-31, row 1, ...``."""
+        return run_errors(self.dagster_result)
+
+    @property
+    def checks(self) -> dict[str, bool]:
+        """Whether each check that ran passed, by ``table.check_name``."""
+        return {
+            f"{e.asset_key.to_user_string()}.{e.check_name}": e.passed
+            for e in self.dagster_result.get_asset_check_evaluations()
+        }
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """What the table or view ``table`` now holds: :func:`table_rows`."""
+        return table_rows(self.warehouse, table)
+
+    def frame(self, table: str) -> pd.DataFrame:
+        """What the table or view ``table`` now holds, as pandas, ordered by date."""
+        return self.warehouse.read_days(table, None)
+
+
+def materialize(
+    extractors: Extractors,
+    warehouse: BigQueryWarehouse,
+    first: str | dt.date,
+    last: str | dt.date | None = None,
+    *,
+    settings: Settings | None = None,
+    sources: Mapping[str, Any] | None = None,
+    instance: dg.DagsterInstance | None = None,
+    checks: bool = False,
+    raise_on_error: bool = True,
+) -> Materialized:
+    """Materialize the local day ``first``, or the days ``first`` to ``last`` in ONE run,
+    of ``extractors`` (one class or several) and their delta views, into ``warehouse``.
+
+    ``settings`` default to :func:`location_settings` starting on ``first``; ``sources``
+    as in :func:`location_definitions`; ``instance`` is where the run is recorded (an
+    ephemeral one by default), e.g. to evaluate the catch-up sensor on it afterwards;
+    ``checks=True`` runs the extractors' data checks too, as the daily run does. A failed
+    run raises unless ``raise_on_error=False``; :attr:`Materialized.errors` then says why.
+    """
+    first_day = as_date(first)
+    last_day = as_date(last) if last is not None else first_day
+    settings = settings or location_settings(first_day)
+    definitions = location_definitions(extractors, warehouse, settings, sources=sources)
+    selected = [*(definitions.assets or ()), *((definitions.asset_checks or ()) if checks else ())]
+    one_day = first_day == last_day
+    result = dg.materialize(
+        selected,  # type: ignore[arg-type]  # checks are assets definitions to materialize()
+        resources=definitions.resources,
+        partition_key=first_day.isoformat() if one_day else None,
+        tags=None
+        if one_day
+        else {RANGE_START_TAG: first_day.isoformat(), RANGE_END_TAG: last_day.isoformat()},
+        instance=instance,
+        raise_on_error=raise_on_error,
+    )
+    return Materialized(result, warehouse)

@@ -1,0 +1,235 @@
+"""The testing kit: a team's throwaway extractors through the real assets, IO manager and views,
+and the location's own schedule and catch-up sensor at chosen instants."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from analytics_assets.definitions import build_definitions
+from analytics_assets.extract import IndividualRowsExtractor, http_api
+from analytics_assets.settings import SettingsError, load_settings
+from analytics_assets.testing import (
+    RequestedBackfill,
+    evaluate_catch_up,
+    evaluate_schedule,
+    location_definitions,
+    location_settings,
+    materialize,
+)
+from analytics_assets_tests.processes import run_python
+from analytics_assets_tests.shop_rows import customer
+
+PARIS = ZoneInfo("Europe/Paris")
+UTC = dt.UTC
+#: What the throwaway extractor reads: (instant, amount in cents).
+PAYMENTS: list[tuple[dt.datetime, int]] = []
+
+
+def paris(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=PARIS)
+
+
+@dataclass
+class Payment:
+    timestamp: dt.datetime
+    cents: int
+
+
+class PaymentExtractor(IndividualRowsExtractor[Payment]):
+    source = "python"
+
+    def extract(self, start, end):
+        return [Payment(at, cents) for at, cents in PAYMENTS if start <= at < end]
+
+
+@pytest.fixture(autouse=True)
+def no_payments():
+    PAYMENTS.clear()
+    yield
+    PAYMENTS.clear()
+
+
+def test_individual_rows_across_the_spring_forward_day_land_on_their_local_days(bigquery_warehouse):
+    PAYMENTS.extend(
+        [
+            (paris("2024-03-30T23:59:59"), 100),  # the 30th, though 22:59:59 UTC
+            (paris("2024-03-31T00:00:00"), 200),  # the 31st begins: 30 March 23:00 UTC
+            (paris("2024-03-31T01:59:59"), 300),  # the last second before 02:00 CET -> 03:00 CEST
+            (paris("2024-03-31T03:00:00"), 400),  # the next instant, one second later
+            (paris("2024-03-31T23:59:59"), 500),  # the 23rd hour of a 23-hour day
+            (paris("2024-04-01T00:00:00"), 600),  # the 1st of April: 31 March 22:00 UTC
+        ]
+    )
+    run = materialize(PaymentExtractor, bigquery_warehouse, "2024-03-30", "2024-04-01")
+    assert run.success and run.errors == []
+    assert {event.partition for event in run.dagster_result.get_asset_materialization_events()} == {
+        "2024-03-30",
+        "2024-03-31",
+        "2024-04-01",
+    }  # three days, one run
+    assert [(row["date"], row["timestamp"], row["cents"]) for row in run.rows("payment")] == [
+        (dt.date(2024, 3, 30), dt.datetime(2024, 3, 30, 22, 59, 59, tzinfo=UTC), 100),
+        (dt.date(2024, 3, 31), dt.datetime(2024, 3, 30, 23, 0, 0, tzinfo=UTC), 200),
+        (dt.date(2024, 3, 31), dt.datetime(2024, 3, 31, 0, 59, 59, tzinfo=UTC), 300),
+        (dt.date(2024, 3, 31), dt.datetime(2024, 3, 31, 1, 0, 0, tzinfo=UTC), 400),
+        (dt.date(2024, 3, 31), dt.datetime(2024, 3, 31, 21, 59, 59, tzinfo=UTC), 500),
+        (dt.date(2024, 4, 1), dt.datetime(2024, 3, 31, 22, 0, 0, tzinfo=UTC), 600),
+    ]
+    assert list(run.rows("payment")[0]) == ["date", "timestamp", "cents"]
+    frame = run.frame("payment")
+    assert frame.groupby("date")["cents"].sum().to_dict() == {
+        dt.date(2024, 3, 30): 100,
+        dt.date(2024, 3, 31): 1400,
+        dt.date(2024, 4, 1): 600,
+    }
+
+
+def test_a_failed_run_reports_its_error_and_writes_nothing(bigquery_warehouse):
+    PAYMENTS.append((paris("2024-03-31T12:00"), "100"))  # type: ignore[arg-type]  # not an int
+    run = materialize(
+        PaymentExtractor, bigquery_warehouse, "2024-03-31", checks=True, raise_on_error=False
+    )
+    assert not run.success
+    assert (
+        "RowValidationError: extractor 'payment', day 2024-03-31, row 1, field 'cents': "
+        "expected int, got str '100'"
+    ) in run.errors, run.errors
+    assert run.checks == {}  # the checks of a table that was not written do not run
+    client = bigquery_warehouse.get_client()
+    assert bigquery_warehouse.dataset not in {d.dataset_id for d in client.list_datasets()}
+
+
+def test_the_checks_run_when_asked_for_and_pass_on_a_good_day(bigquery_warehouse):
+    PAYMENTS.append((paris("2024-03-31T12:00"), 100))
+    run = materialize(PaymentExtractor, bigquery_warehouse, "2024-03-31", checks=True)
+    assert run.checks == {
+        "payment.schema_matches_declaration": True,
+        "payment.rows_match_source": True,
+    }
+
+
+def test_a_source_without_its_variables_is_refused_naming_them(bigquery_warehouse, monkeypatch):
+    class DeskExtractor(IndividualRowsExtractor[Payment]):
+        source = http_api("desk_api")
+
+        def extract(self, start, end):
+            return []
+
+    monkeypatch.delenv("ANALYTICS_DESK_API_URL", raising=False)
+    monkeypatch.delenv("ANALYTICS_DESK_API_TOKEN", raising=False)
+    with pytest.raises(SettingsError) as refused:
+        materialize(DeskExtractor, bigquery_warehouse, "2024-03-31")
+    assert str(refused.value) == (
+        "reading the sources desk_api needs these environment variables, unset: "
+        "ANALYTICS_DESK_API_URL (the root URL of the desk_api API); "
+        "ANALYTICS_DESK_API_TOKEN (the credential of the desk_api API)"
+    )
+
+
+def test_the_real_catch_up_sensor_of_the_loaded_definitions_at_two_instants(dagster_instance):
+    defs = build_definitions(load_settings({"ANALYTICS_FIRST_DATE": "2024-03-25"}))
+    everything = tuple(sorted(key.to_user_string() for key in defs.resolve_all_asset_keys()))
+    # 00:30 in Paris on 1 April: 31 March belongs to the daily schedule until 02:15.
+    early = evaluate_catch_up(defs, paris("2024-04-01T00:30"), dagster_instance)
+    assert early.backfills == [RequestedBackfill("2024-03-25", "2024-03-30", everything, "missing")]
+    # 03:00: the schedule's grace is over and the catch-up takes the newest day too.
+    late = evaluate_catch_up(defs, paris("2024-04-01T03:00"), dagster_instance, early.cursor)
+    assert late.backfills == [RequestedBackfill("2024-03-25", "2024-03-31", everything, "missing")]
+    assert "user_delta" in everything and "support_ticket" in everything
+
+
+def test_the_catch_up_asks_only_for_the_days_the_instance_lacks(
+    bigquery_warehouse, dagster_instance
+):
+    settings = location_settings("2024-03-25", catch_up_chunk_days=3)
+    PAYMENTS.append((paris("2024-03-27T12:00"), 100))
+    materialize(
+        PaymentExtractor,
+        bigquery_warehouse,
+        "2024-03-26",
+        "2024-03-28",
+        settings=settings,
+        instance=dagster_instance,
+    )
+    defs = location_definitions(PaymentExtractor, bigquery_warehouse, settings)
+    tick = evaluate_catch_up(defs, paris("2024-04-02T12:00"), dagster_instance)
+    assert tick.backfills == [
+        ("2024-03-25", "2024-03-25", ("payment",), "missing"),
+        ("2024-03-29", "2024-03-31", ("payment",), "missing"),
+        ("2024-04-01", "2024-04-01", ("payment",), "missing"),
+    ]
+    for backfill in tick.backfills:
+        materialize(
+            PaymentExtractor,
+            bigquery_warehouse,
+            backfill.first,
+            backfill.last,
+            settings=settings,
+            instance=dagster_instance,
+        )
+    done = evaluate_catch_up(defs, paris("2024-04-02T12:00"), dagster_instance, tick.cursor)
+    assert done.backfills == []
+    assert done.skip_reason == "every day is materialized, in progress or waiting for a retry"
+
+
+def test_the_daily_schedule_of_a_kit_location_asks_for_the_local_day_just_ended(
+    bigquery_warehouse,
+):
+    settings = location_settings("2024-01-01", timezone="America/Los_Angeles", daily_hour=1)
+    defs = location_definitions(PaymentExtractor, bigquery_warehouse, settings)
+    tick = dt.datetime(2024, 11, 4, 1, 15, tzinfo=ZoneInfo("America/Los_Angeles"))
+    assert [r.partition_key for r in evaluate_schedule(defs, tick)] == ["2024-11-03"]
+    with pytest.raises(ValueError, match="has no time zone"):
+        evaluate_schedule(defs, tick.replace(tzinfo=None))
+
+
+HIDDEN_EMULATOR = """
+import sys
+from pathlib import Path
+
+class WithoutTheEmulator:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "bqemulator":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+sys.meta_path.insert(0, WithoutTheEmulator())
+from analytics_assets.testing import running_emulator
+
+with running_emulator(Path(sys.argv[1] if len(sys.argv) > 1 else "/nonexistent")):
+    pass
+"""
+
+
+def test_without_the_emulator_extra_starting_one_says_how_to_install_it():
+    done = run_python(HIDDEN_EMULATOR)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "analytics_assets.testing.emulator.EmulatorNotInstalledError: the BigQuery emulator "
+        "needs bqemulator, which this environment lacks: install the emulator extra "
+        "(pip install 'analytics-assets[emulator]')"
+    )
+
+
+def test_every_public_name_of_the_kit_is_importable_from_the_package():
+    import analytics_assets.testing as kit
+
+    assert all(callable(getattr(kit, name)) for name in kit.__all__)
+
+
+def test_a_django_extractor_reads_the_database_of_django_settings_module_without_being_told(
+    bigquery_warehouse, db, monkeypatch
+):
+    from analytics_assets.demo import SETTINGS_MODULE
+    from analytics_assets.demo.extractors.user import UserExtractor
+
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)  # as pytest-django runs
+    customer("ada", "2024-03-30T12:00:00+01:00", "2024-03-31T03:30:00+02:00")
+    customer("bob", "2024-03-31T23:59:59+02:00")
+    run = materialize(UserExtractor, bigquery_warehouse, "2024-03-31")
+    assert run.rows("user") == [
+        {"date": dt.date(2024, 3, 31), "users": 2, "prospects": 1, "clients": 1}
+    ]

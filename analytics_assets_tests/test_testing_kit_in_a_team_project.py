@@ -13,7 +13,9 @@ from pathlib import Path
 from analytics_assets_tests.paths import REPO_ROOT
 from analytics_assets_tests.processes import clean_environment
 
-EXAMPLE = REPO_ROOT / "examples" / "testing" / "test_acme_extractors.py"
+#: Kept without the ``test_`` prefix: the suite runs it once, in a project of its own (below).
+EXAMPLE = REPO_ROOT / "analytics_assets_tests" / "readme_example.py"
+EXAMPLE_AS_TEAM_FILE = "test_acme_extractors.py"
 #: What a team adds to its pytest configuration (README: Testing your extractors).
 TEAM_PYPROJECT = '[tool.pytest.ini_options]\naddopts = "-p no:bqemulator"\n'
 
@@ -43,7 +45,7 @@ def test_the_readme_s_testing_example_is_the_example_file():
 
 def test_the_readme_example_passes_in_a_project_that_only_installed_the_package(tmp_path):
     (tmp_path / "pyproject.toml").write_text(TEAM_PYPROJECT)
-    (tmp_path / EXAMPLE.name).write_text(EXAMPLE.read_text())
+    (tmp_path / EXAMPLE_AS_TEAM_FILE).write_text(EXAMPLE.read_text())
     done = run_pytest_in(tmp_path, "-q")
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip().splitlines()[-1].startswith("3 passed in ")

@@ -71,6 +71,15 @@ def _restore_default_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def dagster_dev_command(host: str, port: int, verbose: bool) -> list[str]:
+    """``dagster dev`` on this location; its services log warnings only unless ``verbose``."""
+    return [
+        sys.executable, "-W", SUPERSEDED_DEV_WARNING, "-m", "dagster", "dev",
+        *_code_location_arguments(), "-h", host, "-p", str(port),
+        "--log-level", "info" if verbose else "warning",
+    ]  # fmt: skip
+
+
 def _run_dagster_dev(host: str, port: int, environ: dict[str, str], verbose: bool) -> int:
     """Run ``dagster dev`` in its own process group; on exit, stop whatever it left behind.
 
@@ -78,13 +87,8 @@ def _run_dagster_dev(host: str, port: int, environ: dict[str, str], verbose: boo
     heartbeat times out (about 45 s) when it is stopped in the middle of a run. Unless
     ``verbose``, its output goes through :class:`~analytics_assets.dev_terminal.QuietFilter`.
     """
-    command = [
-        sys.executable, "-W", SUPERSEDED_DEV_WARNING, "-m", "dagster", "dev",
-        *_code_location_arguments(), "-h", host, "-p", str(port),
-        "--log-level", "info" if verbose else "warning",
-    ]  # fmt: skip
     process = subprocess.Popen(
-        command,
+        dagster_dev_command(host, port, verbose),
         env=environ if verbose else {**environ, "PYTHONUNBUFFERED": "1"},
         preexec_fn=_restore_default_signals,
         start_new_session=True,

@@ -3,7 +3,9 @@
 ``analytics-assets dev`` is the one command a developer needs: it starts (or reuses) the
 embedded BigQuery emulator, seeds the demo Django database the first time, and runs
 ``dagster dev`` on this code location with the instance in ``dagster.yaml``; on exit it
-stops what it started.
+stops what it started. Its terminal shows start-up, the UI's address, runs' starts and
+ends, warnings and errors (:mod:`analytics_assets.dev_terminal`); ``--verbose`` shows
+everything ``dagster dev`` prints.
 """
 
 from __future__ import annotations
@@ -102,12 +104,17 @@ def _run_dagster_dev(host: str, port: int, environ: dict[str, str], verbose: boo
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
     threading.Thread(target=_announce_ui, args=(host, port, process), daemon=True).start()
+    # Read in a thread: processes dagster dev leaves behind keep the pipe open, and must not
+    # keep this one from stopping them.
+    printer = threading.Thread(target=_print_quietly, args=(process.stdout,), daemon=True)
+    if process.stdout is not None:
+        printer.start()
     try:
-        if process.stdout is not None:
-            _print_quietly(process.stdout)
         code = process.wait()
     finally:
         _stop_process_group(process.pid)
+        if printer.is_alive():
+            printer.join(timeout=5)
     return code
 
 

@@ -35,11 +35,9 @@ def run_days(context: dg.AssetCheckExecutionContext) -> list[dt.date] | None:
 
 
 def latest_materializations(
-    instance: dg.DagsterInstance, key: dg.AssetKey, days: Iterable[str] | None
+    instance: dg.DagsterInstance, key: dg.AssetKey, days: Iterable[str]
 ) -> dict[str, dg.EventLogRecord]:
-    """The latest materialization record of each of ``days`` (of every day when None)."""
-    if days is None:
-        return _latest_by_partition(instance, dg.AssetRecordsFilter(asset_key=key), None)
+    """The latest materialization record of each of ``days`` that has one."""
     wanted = sorted(set(days))
     found: dict[str, dg.EventLogRecord] = {}
     for start in range(0, len(wanted), KEYS_PER_QUERY):
@@ -50,7 +48,7 @@ def latest_materializations(
 
 
 def _latest_by_partition(
-    instance: dg.DagsterInstance, records_filter: dg.AssetRecordsFilter, wanted: set[str] | None
+    instance: dg.DagsterInstance, records_filter: dg.AssetRecordsFilter, wanted: set[str]
 ) -> dict[str, dg.EventLogRecord]:
     found: dict[str, dg.EventLogRecord] = {}
     cursor = None
@@ -60,7 +58,7 @@ def _latest_by_partition(
             partition = record.partition_key
             if partition is not None and partition not in found:
                 found[partition] = record
-        if not page.has_more or (wanted is not None and len(found) == len(wanted)):
+        if not page.has_more or len(found) == len(wanted):
             return found
         cursor = page.cursor
 
@@ -110,8 +108,7 @@ class CheckScope:
     @functools.cached_property
     def materializations(self) -> dict[str, dg.EventLogRecord]:
         """The latest materialization of each evaluated day (what its evaluation targets)."""
-        keys = None if self.checks_alone else [d.isoformat() for d in self.days]
-        return latest_materializations(self.instance, self.key, keys)
+        return latest_materializations(self.instance, self.key, [d.isoformat() for d in self.days])
 
     def recorded_rows(self, day: dt.date) -> int | None:
         """The rows the extractor read for ``day`` in its latest materialization, if recorded."""

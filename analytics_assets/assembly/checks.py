@@ -26,8 +26,7 @@ import dagster as dg
 
 from analytics_assets.assembly.check_scope import CheckScope, run_days
 from analytics_assets.assembly.dagster_check_targets import day_evaluation
-from analytics_assets.assembly.table_checks import DayResult, DayResults, TableCheck, shown
-from analytics_assets.assembly.table_checks import table_checks as table_checks
+from analytics_assets.assembly.table_checks import DayResults, TableCheck, shown, table_checks
 from analytics_assets.extract.schema import TableSpec
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 
@@ -126,34 +125,31 @@ def _summary(
         )
     days = sorted(results)
     window = f"{days[0]}..{days[-1]}" if len(days) > 1 else str(days[0])
-    failing: list[tuple[str, DayResult]] = (
-        [(str(days[-1]), results[days[-1]])]
-        if check.cumulative
-        else [(str(d), r) for d, r in sorted(results.items()) if not r.passed]
-    )
-    failing = [(day, result) for day, result in failing if not result.passed]
-    severities = {result.severity or check.severity for _, result in failing}
+    # a cumulative verdict is the newest day's; otherwise every failing day counts
+    judged = [results[days[-1]]] if check.cumulative else [results[day] for day in days]
+    failing = [result for result in judged if not result.passed]
     metadata = {"days_checked": len(days), "window": window, "failed_days": len(failing)}
     if check.cumulative:
         metadata |= results[days[-1]].metadata
     else:
-        metadata["failures"] = shown([r.description or day for day, r in failing]) or "none"
+        metadata["failures"] = shown([r.description for r in failing]) or "none"
     checked = f"{len(days)} materialized day{'s' if len(days) > 1 else ''} ({window})"
     if not failing:
-        description = f"{checked}: passed"
+        outcome = "passed"
     elif check.cumulative:
-        description = f"{checked}: {failing[0][1].description}"
+        outcome = str(failing[0].description)
     else:
-        description = f"{checked}: {len(failing)} failed; {failing[0][1].description}"
+        outcome = f"{len(failing)} failed; {failing[0].description}"
+    severities = {result.severity or check.severity for result in failing}
     return dg.AssetCheckEvaluation(
         asset_key=check_key.asset_key,
         check_name=check_key.name,
         passed=not failing,
-        severity=dg.AssetCheckSeverity.ERROR
-        if dg.AssetCheckSeverity.ERROR in severities
-        else dg.AssetCheckSeverity.WARN
-        if failing
-        else check.severity,
+        severity=min(severities, key=_SEVERITY_ORDER.index) if failing else check.severity,
         metadata=metadata,
-        description=description,
+        description=f"{checked}: {outcome}",
     )
+
+
+#: The most serious first: a summary has the severity of its most serious failing day.
+_SEVERITY_ORDER = [dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN]

@@ -182,6 +182,8 @@ def test_2_the_readmes_lineage_link_shows_every_extractor_feeding_its_delta_view
     for asset in ("user", "contract", "email", "support_ticket", "user_delta", "contract_delta"):
         expect(page.get_by_text(asset, exact=True).first).to_be_visible()
     expect(page.get_by_text(re.compile("^Loading"))).to_have_count(0)  # the nodes' live data
+    expect(page.get_by_text("4 / 4 Passed")).to_have_count(2)  # user, contract
+    expect(page.get_by_text("2 / 2 Passed")).to_have_count(2)  # email, support_ticket
     page.screenshot(path=SCREENSHOTS / "2_lineage.png")
     page.goto(f"{dev.url}/assets/user?view=lineage")
     expect(page.get_by_text("user_delta", exact=True).first).to_be_visible()

@@ -3,7 +3,9 @@
 ``analytics-assets dev`` is the one command a developer needs: it starts (or reuses) the
 embedded BigQuery emulator, seeds the demo Django database the first time, and runs
 ``dagster dev`` on this code location with the instance in ``dagster.yaml``; on exit it
-stops what it started.
+stops what it started. Its terminal shows start-up, the UI's address, runs' starts and
+ends, warnings and errors (:mod:`analytics_assets.dev_terminal`); ``--verbose`` shows
+everything ``dagster dev`` prints.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import click
 
@@ -69,21 +73,29 @@ def _restore_default_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _run_dagster_dev(host: str, port: int, environ: dict[str, str]) -> int:
+def dagster_dev_command(host: str, port: int, verbose: bool) -> list[str]:
+    """``dagster dev`` on this location; its services log warnings only unless ``verbose``."""
+    return [
+        sys.executable, "-W", SUPERSEDED_DEV_WARNING, "-m", "dagster", "dev",
+        *_code_location_arguments(), "-h", host, "-p", str(port),
+        "--log-level", "info" if verbose else "warning",
+    ]  # fmt: skip
+
+
+def _run_dagster_dev(host: str, port: int, environ: dict[str, str], verbose: bool) -> int:
     """Run ``dagster dev`` in its own process group; on exit, stop whatever it left behind.
 
     Ctrl-C and SIGTERM are forwarded to it. Its code servers otherwise linger until their
-    heartbeat times out (about 45 s) when it is stopped in the middle of a run.
+    heartbeat times out (about 45 s) when it is stopped in the middle of a run. Unless
+    ``verbose``, its output goes through :class:`~analytics_assets.dev_terminal.QuietFilter`.
     """
-    command = [
-        sys.executable, "-W", SUPERSEDED_DEV_WARNING, "-m", "dagster", "dev",
-        *_code_location_arguments(), "-h", host, "-p", str(port),
-    ]  # fmt: skip
     process = subprocess.Popen(
-        command,
-        env=environ,
+        dagster_dev_command(host, port, verbose),
+        env=environ if verbose else {**environ, "PYTHONUNBUFFERED": "1"},
         preexec_fn=_restore_default_signals,
         start_new_session=True,
+        stdout=None if verbose else subprocess.PIPE,
+        stderr=None if verbose else subprocess.STDOUT,
     )
 
     def forward(signum: int, _frame: object) -> None:
@@ -91,11 +103,45 @@ def _run_dagster_dev(host: str, port: int, environ: dict[str, str]) -> int:
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
+    threading.Thread(target=_announce_ui, args=(host, port, process), daemon=True).start()
+    # Read in a thread: processes dagster dev leaves behind keep the pipe open, and must not
+    # keep this one from stopping them.
+    printer = threading.Thread(target=_print_quietly, args=(process.stdout,), daemon=True)
+    if process.stdout is not None:
+        printer.start()
     try:
         code = process.wait()
     finally:
         _stop_process_group(process.pid)
+        if printer.is_alive():
+            printer.join(timeout=5)
     return code
+
+
+def _print_quietly(output: IO[bytes]) -> None:
+    from analytics_assets.dev_terminal import QuietFilter
+
+    quiet = QuietFilter()
+    for raw in output:
+        line = raw.decode(errors="replace")
+        if quiet.keep(line):
+            sys.stdout.write(line)
+            sys.stdout.flush()
+
+
+def _announce_ui(host: str, port: int, process: subprocess.Popen[bytes]) -> None:
+    """Print where the UI is once it answers (the quiet terminal drops Dagster's own line)."""
+    import httpx
+
+    url = f"http://{host}:{port}"
+    while process.poll() is None:
+        try:
+            if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
+                click.echo(f"Dagster UI ready at {url}")
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
 
 
 def _stop_process_group(group: int, grace_seconds: float = 10.0) -> None:
@@ -129,7 +175,13 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=3000, show_default=True, type=int)
-def dev(host: str, port: int) -> None:
+@click.option(
+    "--verbose",
+    is_flag=True,
+    help="Print every line of dagster dev (each event of each run) instead of start-up, "
+    "run starts and ends, warnings and errors.",
+)
+def dev(host: str, port: int, verbose: bool) -> None:
     """Start the embedded BigQuery, seed the demo source, and run `dagster dev`."""
     from analytics_assets.local.config import EMULATOR_PROJECT, load_emulator_settings
     from analytics_assets.local.emulator_process import EmbeddedEmulator
@@ -158,7 +210,7 @@ def dev(host: str, port: int) -> None:
     try:
         _seed_demo_source(settings)
         click.echo(f"Starting dagster dev on http://{host}:{port}")
-        code = _run_dagster_dev(host, port, environ)
+        code = _run_dagster_dev(host, port, environ, verbose)
     except KeyboardInterrupt:  # Ctrl-C before dagster dev was running
         code = 130
     finally:

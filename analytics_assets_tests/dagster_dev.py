@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +57,22 @@ class DagsterDev:
             time.sleep(2)
         raise AssertionError(f"runs tagged {tag}={value} did not finish:\n{self.log_tail()}")
 
+    def run_ids(self) -> set[str]:
+        found = self.graphql("{ runsOrError(limit: 1000) { ... on Runs { results { runId } } } }")
+        return {run["runId"] for run in found["runsOrError"]["results"]}
+
+    def wait_for_new_run(self, known: set[str]) -> dict:
+        """The first run not in ``known``, once it has ended."""
+        query = "{ runsOrError(limit: 20) { ... on Runs { results { runId status } } } }"
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            runs = self.graphql(query)["runsOrError"]["results"]
+            new = [run for run in runs if run["runId"] not in known]
+            if new and new[-1]["status"] in ("SUCCESS", "FAILURE"):
+                return new[-1]
+            time.sleep(2)
+        raise AssertionError(f"no new run ended:\n{self.log_tail()}")
+
     def latest_backfill_id(self) -> str:
         for _ in range(60):
             found = self.graphql(
@@ -73,7 +89,10 @@ class DagsterDev:
 
 
 def _instance_yaml(home: Path, instance_yaml: Path | None) -> None:
-    """``instance_yaml`` as is, or the repository's dagster.yaml with storage in ``home``."""
+    """``instance_yaml`` as is, or the repository's dagster.yaml with storage in ``home``;
+    and the repository's workspace.yaml, so `analytics-assets dev` starts from ``home`` as
+    it does from the project's folder (DAGSTER_HOME = the current folder, no warning)."""
+    shutil.copy(REPO_ROOT / "workspace.yaml", home / "workspace.yaml")
     if instance_yaml is not None:
         shutil.copy(instance_yaml, home / "dagster.yaml")
         return
@@ -98,8 +117,13 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def dagster_dev(
-    tmp_path: Path, instance_yaml: Path | None = None, **environment: str
+    tmp_path: Path,
+    instance_yaml: Path | None = None,
+    *,
+    arguments: Sequence[str] = (),
+    **environment: str,
 ) -> Iterator[DagsterDev]:
+    """`analytics-assets dev [arguments]` on a fresh instance, emulator and demo in ``tmp_path``."""
     home = tmp_path / "dagster_home"
     home.mkdir()
     _instance_yaml(home, instance_yaml)
@@ -119,8 +143,8 @@ def dagster_dev(
     log_path = tmp_path / "dagster-dev.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [command, "dev", "--port", str(port)],
-            cwd=REPO_ROOT,
+            [command, "dev", "--port", str(port), *arguments],
+            cwd=home,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -1,9 +1,11 @@
-"""A user's day in the real UI: lineage, one partition, a backfill, the asset page.
+"""A user's day in the real UI: the demo catch-up, its checks, lineage, one partition, a backfill.
 
 Runs the README's start command (`analytics-assets dev`) on a temporary instance, a fresh
-emulator and a fresh demo database, drives Debian's Chromium with Playwright, and checks
-what lands in BigQuery against the demo database read with plain SQL. Screenshots of
-each step go to artifacts/browser/ (git-ignored).
+emulator and a fresh demo database, with the automation on as after a fresh clone: the
+catch-up sensor backfills the demo history first. Its terminal output, its checks and
+its metadata are checked; then Debian's Chromium (Playwright) drives the UI, and what lands
+in BigQuery is compared with the demo database read with plain SQL. Screenshots of each
+step go to artifacts/browser/ (git-ignored).
 """
 
 import datetime as dt
@@ -11,6 +13,7 @@ import os
 import re
 import shutil
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,8 +37,18 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = REPO_ROOT / "artifacts" / "browser"
 PARIS = ZoneInfo("Europe/Paris")
 HISTORY_DAYS = 40
+CHECKS_PER_ASSET = {"user": 4, "contract": 4, "email": 2, "support_ticket": 2}
+#: Both groups of the global lineage opened, as the README's link does.
+LINEAGE = "/asset-groups?expanded=global@global:extractors,global@global:delta_views"
 
 pytestmark = pytest.mark.browser
+
+CHECKS_QUERY = """{ assetNodes { assetKey { path } assetChecksOrError { ... on AssetChecks {
+  checks { name partitionStatuses { ... on AssetCheckTimePartitionStatuses {
+    ranges { startKey endKey status } } } } } } } }"""
+HISTORY_QUERY = """query($asset: AssetKeyInput!, $check: String!) {
+  assetCheckExecutions(assetKey: $asset, checkName: $check, limit: 1000) {
+    runId status partition } }"""
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +63,22 @@ def dev(tmp_path_factory) -> Iterator[DagsterDev]:
         tmp_path_factory.mktemp("browser"),
         ANALYTICS_FIRST_DATE=first_date.isoformat(),
         ANALYTICS_TIMEZONE="Europe/Paris",
-        # the test launches every run itself, through the UI
-        ANALYTICS_AUTOMATION_RUNNING="false",
     ) as server:
-        server.graphql("mutation { setNuxSeen }")  # no "join the community" modal
         yield server
+
+
+@pytest.fixture(scope="module")
+def catch_up(dev) -> dict:
+    """The demo catch-up's one run (one backfill of every asset over the whole history)."""
+    (run,) = dev.wait_for_runs("analytics/catch_up", "missing", 1)
+    assert run["status"] == "SUCCESS"
+    tags = {t["key"]: t["value"] for t in run["tags"]}
+    first = dt.date.fromisoformat(tags["dagster/asset_partition_range_start"])
+    last = dt.date.fromisoformat(tags["dagster/asset_partition_range_end"])
+    return {
+        "run_id": run["runId"],
+        "days": [first + dt.timedelta(n) for n in range((last - first).days + 1)],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -89,18 +113,81 @@ def _rows(dev: DagsterDev, table: str) -> dict[dt.date, dict]:
     return {row["date"]: dict(row.items()) for row in rows}
 
 
-def test_1_lineage_shows_every_extractor_feeding_its_delta_view(dev, page):
+def _check_days(dev: DagsterDev) -> dict[tuple[str, str], Counter]:
+    """Per (asset, check): how many days each status covers on the check's Partitions tab."""
+    found = {}
+    for node in dev.graphql(CHECKS_QUERY)["assetNodes"]:
+        for check in (node["assetChecksOrError"] or {}).get("checks", []):
+            days: Counter = Counter()
+            for r in (check["partitionStatuses"] or {}).get("ranges", []):
+                start, end = (
+                    dt.date.fromisoformat(r["startKey"]),
+                    dt.date.fromisoformat(r["endKey"]),
+                )
+                days[r["status"]] += (end - start).days + 1
+            found[node["assetKey"]["path"][0], check["name"]] = days
+    return found
+
+
+def _history(dev: DagsterDev, asset: str, check: str) -> list[dict]:
+    variables = {"asset": {"path": [asset]}, "check": check}
+    return dev.graphql(HISTORY_QUERY, variables)["assetCheckExecutions"]
+
+
+def test_0_the_catch_up_terminal_shows_start_up_and_runs_not_a_line_per_day(dev, catch_up):
+    lines = dev.log_path.read_text(errors="replace").splitlines()
+    assert f"Dagster UI ready at {dev.url}" in lines
+    run = catch_up["run_id"]
+    assert any(f"{run}" in line and "RUN_START" in line for line in lines)
+    assert any(f"{run}" in line and "RUN_SUCCESS" in line for line in lines)
+    for absent in ("WARNING", "Warning", "superseded", "Materialized value", "ASSET_CHECK"):
+        assert not [line for line in lines if absent in line], absent
+    without_time = [re.sub(r"^\S+ \S+ [+-]\d{4} - ", "", line) for line in lines]
+    inner_days = [d.isoformat() for d in catch_up["days"][1:-1]]
+    per_day = [line for line in without_time if any(day in line for day in inner_days)]
+    assert per_day == []
+    assert len(lines) < 30, "\n".join(lines)
+
+
+def test_1_after_the_catch_up_every_check_of_every_asset_passes_on_every_day(dev, page, catch_up):
     from playwright.sync_api import expect
 
-    page.goto(f"{dev.url}/asset-groups")
-    for group in ("extractors", "delta_views"):
-        page.locator(f"text={group} >> visible=true").last.dblclick()
-    for asset in ("user", "contract", "email", "user_delta", "contract_delta"):
-        expect(page.get_by_text(asset, exact=True).first).to_be_attached()
-    page.screenshot(path=SCREENSHOTS / "1_lineage.png")
+    days = len(catch_up["days"])
+    checks = _check_days(dev)
+    assert Counter(asset for asset, _ in checks) == CHECKS_PER_ASSET
+    assert {key: dict(counts) for key, counts in checks.items()} == {
+        key: {"SUCCEEDED": days} for key in checks
+    }
+    page.goto(f"{dev.url}/assets/user?view=checks")
+    for check in ("one_row_per_day", "no_missing_days", "monotonic_fields"):
+        expect(page.get_by_text(check, exact=True).first).to_be_visible()
+    expect(page.get_by_text("Succeeded").nth(3)).to_be_visible()  # the four checks
+    page.screenshot(path=SCREENSHOTS / "1_checks_passing.png", full_page=True)
+    # one history row per day of the run: the catch-up's 40 days, none "Skipped"
+    history = _history(dev, "user", "monotonic_fields")
+    assert Counter((row["runId"], row["status"]) for row in history) == {
+        (catch_up["run_id"], "SUCCEEDED"): days
+    }
+    page.goto(f"{dev.url}/assets/user?view=checks&checkDetail=monotonic_fields")
+    page.get_by_text("Execution history", exact=True).click()
+    expect(page.get_by_text(catch_up["days"][-1].isoformat()).first).to_be_visible()
+    assert "Skipped" not in page.inner_text("body")
+    page.screenshot(path=SCREENSHOTS / "1_check_history.png", full_page=True)
+
+
+def test_2_the_readmes_lineage_link_shows_every_extractor_feeding_its_delta_view(dev, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{dev.url}{LINEAGE}")
+    for asset in ("user", "contract", "email", "support_ticket", "user_delta", "contract_delta"):
+        expect(page.get_by_text(asset, exact=True).first).to_be_visible()
+    expect(page.get_by_text(re.compile("^Loading"))).to_have_count(0)  # the nodes' live data
+    expect(page.get_by_text("4 / 4 Passed")).to_have_count(2)  # user, contract
+    expect(page.get_by_text("2 / 2 Passed")).to_have_count(2)  # email, support_ticket
+    page.screenshot(path=SCREENSHOTS / "2_lineage.png")
     page.goto(f"{dev.url}/assets/user?view=lineage")
     expect(page.get_by_text("user_delta", exact=True).first).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "1_lineage_user.png")
+    page.screenshot(path=SCREENSHOTS / "2_lineage_user.png")
     edges = dev.graphql("{ assetNodes { assetKey { path } dependencyKeys { path } } }")[
         "assetNodes"
     ]
@@ -108,7 +195,7 @@ def test_1_lineage_shows_every_extractor_feeding_its_delta_view(dev, page):
     assert parents["user_delta"] == ["user"] and parents["contract_delta"] == ["contract"]
 
 
-def test_2_one_partition_materialized_from_the_dialog_lands_in_bigquery(dev, page):
+def test_3_one_partition_materialized_from_the_dialog_lands_in_bigquery(dev, page, catch_up):
     from playwright.sync_api import expect
 
     day = last_complete_day(dt.datetime.now(dt.UTC), PARIS) - dt.timedelta(days=3)
@@ -119,7 +206,7 @@ def test_2_one_partition_materialized_from_the_dialog_lands_in_bigquery(dev, pag
     box.fill(day.isoformat())
     box.press("Enter")
     expect(dialog.get_by_text("1 partition", exact=True)).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "2_materialize_dialog.png")
+    page.screenshot(path=SCREENSHOTS / "3_materialize_dialog.png")
     dialog.get_by_role("button", name=re.compile(r"^Launch 1 run$")).click()
     expect(dialog).to_be_hidden()
     runs = dev.wait_for_runs("dagster/partition", day.isoformat(), 1)
@@ -134,10 +221,13 @@ def test_2_one_partition_materialized_from_the_dialog_lands_in_bigquery(dev, pag
     }
     page.goto(f"{dev.url}/runs/{runs[0]['runId']}")
     expect(page.get_by_text("Success", exact=False).first).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "2_run.png")
+    page.screenshot(path=SCREENSHOTS / "3_run.png")
+    # the run re-checked its one day: one more history row per check, for that day
+    rows = [r for r in _history(dev, "user", "one_row_per_day") if r["runId"] == runs[0]["runId"]]
+    assert rows == [{"runId": runs[0]["runId"], "status": "SUCCEEDED", "partition": str(day)}]
 
 
-def test_3_a_backfill_of_two_assets_writes_each_range_in_one_run(dev, page):
+def test_4_a_backfill_of_two_assets_writes_each_range_in_one_run(dev, page, catch_up):
     from playwright.sync_api import expect
 
     last = last_complete_day(dt.datetime.now(dt.UTC), PARIS) - dt.timedelta(days=5)
@@ -151,7 +241,7 @@ def test_3_a_backfill_of_two_assets_writes_each_range_in_one_run(dev, page):
     box.fill(f"[{first.isoformat()}...{last.isoformat()}]")
     box.press("Enter")
     expect(dialog.get_by_text("12 partitions", exact=True)).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "3_backfill_dialog.png")
+    page.screenshot(path=SCREENSHOTS / "4_backfill_dialog.png")
     dialog.get_by_role("button", name="Launch backfill").click()
     expect(dialog).to_be_hidden()
     backfill_id = dev.latest_backfill_id()
@@ -167,33 +257,54 @@ def test_3_a_backfill_of_two_assets_writes_each_range_in_one_run(dev, page):
     )
     users = _rows(dev, "user")
     deltas = _rows(dev, "user_delta")
-    for offset in range(12):
+    for offset in range(12):  # the catch-up wrote the day before the range too
         day = first + dt.timedelta(days=offset)
         expected_users, _ = _users_at(dev, day_window(day, PARIS)[1])
         assert users[day]["users"] == expected_users
-        if offset:
-            assert deltas[day]["users"] == expected_users - users[day - dt.timedelta(1)]["users"]
-        else:
-            assert deltas[day]["users"] == expected_users  # the day before is not written
+        assert deltas[day]["users"] == expected_users - users[day - dt.timedelta(1)]["users"]
     page.goto(f"{dev.url}/runs/b/{backfill_id}")
     expect(page.get_by_text("100% completed").first).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "3_backfill.png")
+    page.screenshot(path=SCREENSHOTS / "4_backfill.png")
 
 
-def test_4_the_asset_page_shows_row_counts_the_column_schema_and_the_checks(dev, page):
+def test_5_the_asset_page_plots_each_days_numbers_and_shows_the_column_schema(dev, page, catch_up):
     from playwright.sync_api import expect
 
     page.goto(f"{dev.url}/assets/user")
     expect(page.get_by_text("prospects", exact=True).first).to_be_visible()
     expect(page.get_by_text("users who joined before the day ended").first).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "4_asset_overview.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / "5_asset_overview.png", full_page=True)
     page.get_by_role("button", name="Plots").click()
-    expect(page.get_by_text("dagster/row_count").first).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "4_row_count_plot.png", full_page=True)
+    plots = page.get_by_text("When graphing values by partition").locator("..")
+    for number in ("users", "prospects", "clients"):
+        expect(plots.get_by_text(number, exact=True).first).to_be_visible()
+    for run_total in ("rows_written", "days_replaced", "dagster/row_count"):
+        expect(page.get_by_text(run_total, exact=True)).to_have_count(0)
+    page.screenshot(path=SCREENSHOTS / "5_users_plot.png", full_page=True)
     page.goto(f"{dev.url}/assets/user?view=partitions")
-    expect(page.get_by_text(re.compile(r"Materialized \(1[3-9]\)")).first).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "4_partitions.png")
-    page.goto(f"{dev.url}/assets/user?view=checks")
-    for check in ("one_row_per_day", "no_missing_days", "monotonic_fields"):
-        expect(page.get_by_text(check, exact=True).first).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "4_checks.png", full_page=True)
+    materialized = len(catch_up["days"])
+    expect(page.get_by_text(f"Materialized ({materialized})").first).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "5_partitions.png")
+
+
+def test_6_checks_run_alone_fail_on_a_day_whose_rows_were_deleted(dev, page, catch_up):
+    from playwright.sync_api import expect
+
+    day = catch_up["days"][10]
+    client = emulator_client(dev.emulator_url)
+    client.query(f"DELETE FROM `local-project.analytics.user` WHERE date = '{day}'").result()
+    page.goto(f"{dev.url}/assets/user?view=checks&checkDetail=one_row_per_day")
+    before = dev.run_ids()
+    page.get_by_role("button", name="Execute all").click()
+    runs = [dev.wait_for_new_run(before)]
+    assert [r["status"] for r in runs] == ["SUCCESS"]
+    rows = [r for r in _history(dev, "user", "one_row_per_day") if r["runId"] == runs[0]["runId"]]
+    assert sorted(rows, key=lambda r: str(r["partition"])) == [
+        {"runId": runs[0]["runId"], "status": "FAILED", "partition": str(day)},
+        {"runId": runs[0]["runId"], "status": "FAILED", "partition": None},
+    ]
+    assert dict(_check_days(dev)["user", "one_row_per_day"])["FAILED"] == 1
+    page.reload()
+    page.get_by_text("Execution history", exact=True).click()
+    expect(page.get_by_text(f"{day}: 0 rows, expected exactly 1").first).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "6_check_failed_on_deleted_day.png", full_page=True)

@@ -182,12 +182,44 @@ def test_row_counts_are_reported_per_partition_for_the_ui(warehouse):
         (paris("2024-01-03T13:00"), "c"),
     ]
     result = materialize([ClickExtractor], warehouse, "2024-01-01", "2024-01-03")
-    counts = {
-        event.partition: event.metadata["dagster/row_count"].value
+    metadata = {
+        event.partition: {key: value.value for key, value in event.metadata.items()}
         for event in result.dagster_result.get_asset_materialization_events()
         for event in [event.materialization]
     }
-    assert counts == {"2024-01-01": 0, "2024-01-02": 1, "2024-01-03": 2}
+    assert metadata == {  # the day's own count only: no run total on any day
+        "2024-01-01": {"dagster/row_count": 0},
+        "2024-01-02": {"dagster/row_count": 1},
+        "2024-01-03": {"dagster/row_count": 2},
+    }
+
+
+def test_a_date_aggregated_day_records_its_own_numbers_and_no_run_total(warehouse):
+    SOURCE["visits"] = [paris("2024-03-30T10:00"), paris("2024-03-31T10:00")]
+    SOURCE["basket"] = Decimal("12.50")
+    result = materialize([VisitsExtractor], warehouse, "2024-03-30", "2024-03-31")
+    metadata = {
+        event.materialization.partition: {
+            key: value.value for key, value in event.materialization.metadata.items()
+        }
+        for event in result.dagster_result.get_asset_materialization_events()
+        if event.asset_key == dg.AssetKey("visits")
+    }
+    assert metadata == {  # 31 March is the 23-hour day in Paris
+        "2024-03-30": {"visits": 1, "average_basket": 12.5, "hours": 24.0},
+        "2024-03-31": {"visits": 2, "average_basket": 12.5, "hours": 23.0},
+    }
+
+
+def test_a_null_number_is_left_out_of_its_days_metadata(warehouse):
+    SOURCE["visits"] = []
+    result = materialize([VisitsExtractor], warehouse, "2024-01-02")
+    (event,) = [
+        e
+        for e in result.dagster_result.get_asset_materialization_events()
+        if e.asset_key == dg.AssetKey("visits")
+    ]
+    assert set(event.materialization.metadata) == {"visits", "hours"}
 
 
 def test_an_empty_day_is_materialized_and_clears_what_was_there(warehouse):

@@ -6,10 +6,16 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import dagster as dg
 import pytest
 
 from analytics_assets.extract import DateAggregatedExtractor, column
-from analytics_assets.testing import materialize, table_rows
+from analytics_assets.testing import (
+    location_definitions,
+    location_settings,
+    materialize,
+    table_rows,
+)
 from analytics_assets.warehouse.delta_view import delta_view_sql
 from analytics_assets_tests.dates import day
 
@@ -140,18 +146,36 @@ def test_view_columns_are_date_then_differentiated_fields_in_declaration_order()
     assert sql == delta_view_sql(MemberExtractor.table, "p.d.member")  # deterministic
 
 
-def test_view_sql_and_the_days_deltas_are_in_the_ui_metadata(warehouse):
+def test_each_day_records_its_own_differences_and_names_its_day(warehouse):
     USERS.extend(
         [(paris("2022-03-21T10:00"), None), (paris("2022-03-22T10:00"), paris("2022-03-22T11:00"))]
     )
     result = materialize(MemberExtractor, warehouse, "2022-03-21", "2022-03-22").dagster_result
     view_events = {
-        e.materialization.partition: e.materialization.metadata
+        e.materialization.partition: {k: v.value for k, v in e.materialization.metadata.items()}
         for e in result.get_asset_materialization_events()
         if e.asset_key is not None and e.asset_key.path == ["member_delta"]
     }
-    assert view_events["2022-03-22"]["users"].value == 1
-    assert view_events["2022-03-22"]["clients"].value == 1
-    assert view_events["2022-03-21"]["users"].value == 1
-    sql_text = view_events["2022-03-22"]["view_sql"].value
-    assert isinstance(sql_text, str) and "LEFT JOIN" in sql_text and "member" in sql_text
+    assert view_events == {
+        "2022-03-21": {"date": "2022-03-21", "users": 1, "prospects": 1, "clients": 0},
+        "2022-03-22": {"date": "2022-03-22", "users": 1, "prospects": 0, "clients": 1},
+    }
+
+
+def test_the_view_sql_and_its_columns_are_definition_metadata(warehouse):
+    definitions = location_definitions([GaugeExtractor], warehouse, location_settings("2024-01-01"))
+    graph = definitions.resolve_asset_graph()
+    metadata = graph.get(dg.AssetKey("gauge_delta")).metadata
+    sql_text = metadata["view_sql"].value
+    assert isinstance(sql_text, str) and "LEFT JOIN" in sql_text
+    assert f"`{warehouse.table_id('gauge')}`" in sql_text
+    assert metadata["dagster/table_name"] == warehouse.table_id("gauge_delta")
+    columns = {c.name: c for c in metadata["dagster/column_schema"].columns}
+    assert list(columns) == ["date", "level", "stock"]
+    assert columns["date"].constraints.nullable is False
+    assert columns["level"].constraints.nullable is True  # level may be NULL
+    assert columns["stock"].constraints.nullable is False
+    assert columns["stock"].description == (
+        "stock of the day minus stock of the previous calendar day; the day's own stock when "
+        "the previous day has no row; NULL when either value is NULL"
+    )

@@ -1,31 +1,44 @@
 """A table with differentiated fields -> its ``<table>_delta`` view asset (day-over-day changes).
 
 Each run re-creates the view (``CREATE OR REPLACE VIEW``, deterministic SQL from
-:mod:`analytics_assets.warehouse.delta_view`) and reports each day's differences as that
-day's metadata.
+:mod:`analytics_assets.warehouse.delta_view`, shown as the asset's definition metadata) and
+records each day's differences, with the day they belong to, as that day's metadata.
 """
-
-from decimal import Decimal
-from typing import Any
 
 import dagster as dg
 
+from analytics_assets.assembly.day_metadata import numbers_of
 from analytics_assets.assembly.extract_asset import days_of
 from analytics_assets.extract import TableSpec
+from analytics_assets.extract.schema import DATE_COLUMN
 from analytics_assets.warehouse.delta_view import delta_view_sql
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 
 DELTA_GROUP = "delta_views"
 
 
-def _metadata_number(value: Any) -> dg.MetadataValue | None:
-    if value is None or value != value:  # NULL or NaN
-        return None
-    if isinstance(value, int | bool):
-        return dg.MetadataValue.int(int(value))
-    if isinstance(value, Decimal | float):
-        return dg.MetadataValue.float(float(value))
-    return None
+def delta_column_schema(spec: TableSpec) -> dg.TableSchema:
+    """The view's columns: the day, then each differentiated field's difference."""
+    date = dg.TableColumn(
+        DATE_COLUMN,
+        "DATE",
+        description="the local day",
+        constraints=dg.TableColumnConstraints(nullable=False),
+    )
+    differences = [
+        dg.TableColumn(
+            c.name,
+            c.bigquery_type,
+            description=f"{c.name} of the day minus {c.name} of the previous calendar day; "
+            f"the day's own {c.name} when the previous day has no row; NULL when either "
+            "value is NULL"
+            + (f" ({c.name}: {c.options.description})" if c.options.description else ""),
+            # NULL only from a NULL value: a REQUIRED field's difference is never NULL
+            constraints=dg.TableColumnConstraints(nullable=c.nullable),
+        )
+        for c in spec.differentiated
+    ]
+    return dg.TableSchema(columns=[date, *differences])
 
 
 def build_delta_view_asset(
@@ -49,14 +62,11 @@ def build_delta_view_asset(
             "after a gap; NULL when either value is NULL."
         ),
         metadata={
-            "dagster/column_schema": dg.TableSchema(
-                columns=[
-                    dg.TableColumn(c.name, c.bigquery_type)
-                    for c in spec.columns
-                    if c.name == "date" or c.differentiate
-                ]
-            ),
+            "dagster/column_schema": delta_column_schema(spec),
             "dagster/table_name": f"{table_prefix}.{view_name}",
+            "view_sql": dg.MetadataValue.md(
+                f"```sql\n{delta_view_sql(spec, f'{table_prefix}.{spec.name}')}\n```"
+            ),
         },
     )
     def delta_view_asset(
@@ -67,17 +77,12 @@ def build_delta_view_asset(
         warehouse.run_query(f"CREATE OR REPLACE VIEW `{view_id}` AS\n{sql}", view_name)
         frame = warehouse.read_days(view_name, days_of(context))
         for record in frame.to_dict("records"):
-            day = record["date"]
-            numbers = {name: _metadata_number(record[name]) for name in differentiated}
+            day = record[DATE_COLUMN]
+            differences = numbers_of({name: record[name] for name in differentiated})
+            # "date" names the day: no field can be called so (the system's column)
             context.add_asset_metadata(
-                {name: value for name, value in numbers.items() if value is not None},
-                partition_key=day.isoformat(),
+                {DATE_COLUMN: day.isoformat(), **differences}, partition_key=day.isoformat()
             )
-        return dg.MaterializeResult(
-            metadata={
-                "dagster/table_name": view_id,
-                "view_sql": dg.MetadataValue.md(f"```sql\n{sql}\n```"),
-            }
-        )
+        return dg.MaterializeResult()
 
     return delta_view_asset

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from analytics_assets.assembly.day_metadata import staged_day_metadata
 from analytics_assets.assembly.retries import backoff_seconds, is_transient
 from analytics_assets.assembly.sources import extractor_resources, required_resource_keys
 from analytics_assets.extract import Extractor, TableSpec, refuse_incomplete_days
@@ -136,8 +137,8 @@ def build_extract_asset(
         descriptor, name = tempfile.mkstemp(prefix=f"{spec.name}-", suffix=".parquet")
         os.close(descriptor)
         staged = _stage_with_retries(context, extractor, days, tz, Path(name), policy)
-        for day, count in staged.rows_per_day.items():
-            context.add_asset_metadata({"dagster/row_count": count}, partition_key=day.isoformat())
+        for day, metadata in staged_day_metadata(spec, staged).items():
+            context.add_asset_metadata(metadata, partition_key=day.isoformat())
         return staged
 
     return extract_asset

@@ -4,24 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import dagster as dg
-
 #: Dagster's own tags for a one-partition run and a single-run range (stable, documented names).
 PARTITION_TAG = "dagster/partition"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
-
-
-def run_partition_keys(
-    tags: Mapping[str, str], partitions_def: dg.PartitionsDefinition
-) -> list[str]:
-    """The partition keys of a run: its partition, its range, or none (an unpartitioned run)."""
-    if PARTITION_TAG in tags:
-        return [tags[PARTITION_TAG]]
-    if RANGE_START_TAG in tags and RANGE_END_TAG in tags:
-        key_range = dg.PartitionKeyRange(tags[RANGE_START_TAG], tags[RANGE_END_TAG])
-        return list(partitions_def.get_partition_keys_in_range(key_range))
-    return []
 
 
 def run_partition_label(tags: Mapping[str, str]) -> str | None:

@@ -18,12 +18,12 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from analytics_assets.automation import clock
-from analytics_assets.automation.catch_up_plan import Reason, Status, plan_catch_up
-from analytics_assets.automation.dagster_backfills import (
+from analytics_assets.assembly.dagster_private import (
     backfill_request,
     days_in_unfinished_backfills,
 )
+from analytics_assets.automation import clock
+from analytics_assets.automation.catch_up_plan import Reason, Status, plan_catch_up
 
 CATCH_UP_TAG = "analytics/catch_up"
 SENSOR_NAME = "catch_up_missing_days"

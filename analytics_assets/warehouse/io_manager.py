@@ -44,12 +44,10 @@ class BigQueryRowsIOManager(dg.ConfigurableIOManager):
             table_id = self.warehouse.write_days(obj)
         finally:
             obj.path.unlink(missing_ok=True)
-        context.add_output_metadata(
-            {
-                "dagster/table_name": table_id,
-                "rows_written": dg.MetadataValue.int(obj.total_rows),
-                "days_replaced": dg.MetadataValue.int(len(obj.days)),
-            }
+        # Run totals, logged once: as output metadata they would land on every day of the
+        # run's range, each day showing the whole run's numbers.
+        context.log.info(
+            f"{table_id}: replaced {len(obj.days)} day(s) with {obj.total_rows} row(s)"
         )
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:

@@ -13,7 +13,10 @@ from analytics_assets.extract import DateAggregatedExtractor, column
 @dataclass
 class User:
     users: int = column(differentiate=True, description="users who joined before the day ended")
-    prospects: int = column(differentiate=True, description="users who are not clients yet")
+    # users - clients: falls whenever more prospects convert than users join (not monotonic)
+    prospects: int = column(
+        differentiate=True, monotonic=False, description="users who are not clients yet"
+    )
     clients: int = column(differentiate=True, description="users who became clients")
 
 

@@ -1,4 +1,4 @@
-"""The private Dagster names fenced in automation/dagster_backfills.py still behave as used.
+"""The private Dagster names fenced in assembly/dagster_private.py still behave as used.
 
 Dagster may move or change private names in any release: these tests fail loudly, naming
 what changed, before a catch-up sensor fails in a daemon.
@@ -11,7 +11,7 @@ import datetime as dt
 import dagster as dg
 from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 
-from analytics_assets.automation.dagster_backfills import (
+from analytics_assets.assembly.dagster_private import (
     backfill_request,
     days_in_unfinished_backfills,
 )
@@ -35,7 +35,7 @@ def _graph():
 
 def test_the_dagster_version_is_the_one_these_names_were_checked_against():
     assert dg.__version__ == "1.13.27", (
-        "Dagster was upgraded: check analytics_assets/automation/dagster_backfills.py "
+        "Dagster was upgraded: check analytics_assets/assembly/dagster_private.py "
         "(RunRequest.for_asset_graph_subset, AssetGraphSubset, get_backfills filters), "
         "then update this pin"
     )

@@ -1,0 +1,88 @@
+"""The private Dagster names this project needs, fenced here, each behind one function.
+
+* **Per-day check evaluations** (:func:`day_evaluation`): a check evaluation of a partition
+  counts in the UI's per-partition check status only when it names the materialization of
+  that day it checked; without it Dagster treats the evaluation as stale and the UI shows
+  the status of the last evaluated day only, so one failing day among passing ones would
+  look passed (measured on Dagster 1.13.27). ``dg.AssetCheckResult`` fills this in itself,
+  but only for a step of a single partition; the class it uses is not exported.
+* **Backfills from a sensor** (:func:`backfill_request`,
+  :func:`days_in_unfinished_backfills`): Dagster 1.13 has no public way for a sensor to
+  launch a backfill (no ``BackfillRequest``; ``RunRequest.for_asset_graph_subset`` is
+  "intentionally left private") nor to list the backfills that have not finished.
+
+``analytics_assets_tests/test_dagster_private.py`` fails loudly, naming what changed, if a
+Dagster upgrade moves or changes any name used here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dagster as dg
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,
+)
+from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
+from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
+
+#: Backfills that may still launch runs.
+ACTIVE_BACKFILL_STATUSES = (BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING)
+
+
+def backfill_request(subsets: Mapping[dg.AssetKey, Any], tags: Mapping[str, str]) -> dg.RunRequest:
+    """A sensor's request for one real backfill of these partitions (subsets) of these assets."""
+    subset = AssetGraphSubset(partitions_subsets_by_asset_key=dict(subsets))
+    return dg.RunRequest.for_asset_graph_subset(subset, tags=dict(tags))
+
+
+def days_in_unfinished_backfills(
+    instance: dg.DagsterInstance, asset_graph: Any, asset_keys: Sequence[dg.AssetKey]
+) -> dict[dg.AssetKey, set[str]]:
+    """The partition keys of ``asset_keys`` targeted by asset backfills still requested."""
+    busy: dict[dg.AssetKey, set[str]] = defaultdict(set)
+    backfills = instance.get_backfills(
+        filters=BulkActionsFilter(statuses=list(ACTIVE_BACKFILL_STATUSES))
+    )
+    for backfill in backfills:
+        if not backfill.is_asset_backfill:
+            continue
+        target = backfill.get_asset_backfill_data(asset_graph).target_subset
+        for asset_key in asset_keys:
+            if asset_key in target.asset_keys:
+                busy[asset_key] |= set(target.get_partitions_subset(asset_key).get_partition_keys())
+    return busy
+
+
+def day_evaluation(
+    check_key: dg.AssetCheckKey,
+    *,
+    day: str,
+    passed: bool,
+    severity: dg.AssetCheckSeverity,
+    metadata: Mapping[str, Any],
+    description: str | None,
+    materialization: dg.EventLogRecord | None,
+) -> dg.AssetCheckEvaluation:
+    """The evaluation of ``check_key`` on partition ``day``, against that day's materialization."""
+    target = (
+        AssetCheckEvaluationTargetMaterializationData(
+            storage_id=materialization.storage_id,
+            run_id=materialization.run_id,
+            timestamp=materialization.timestamp,
+        )
+        if materialization is not None
+        else None
+    )
+    return dg.AssetCheckEvaluation(
+        asset_key=check_key.asset_key,
+        check_name=check_key.name,
+        passed=passed,
+        severity=severity,
+        metadata=dict(metadata),
+        description=description,
+        partition=day,
+        target_materialization_data=target,
+    )

@@ -1,0 +1,94 @@
+"""The quiet terminal of `analytics-assets dev` keeps start-up, runs' starts and ends, warnings and
+errors, and drops each run's per-day events (lines as `dagster dev` 1.13 prints them).
+
+The whole command during a real catch-up is tested in test_browser_user_day.py (one
+`analytics-assets dev` session serves both).
+"""
+
+from __future__ import annotations
+
+from analytics_assets.dev_terminal import QuietFilter
+
+RUN = "__ASSET_JOB - ecf0cf4c-d892-45c7-8110-d2a7cf743a80 - 5696"
+T = "2026-11-29 17:06:09 +0000"
+CATCH_UP_OUTPUT = f"""\
+Starting dagster dev on http://127.0.0.1:3000
+\x1b[32m{T}\x1b[0m - dagster - \x1b[34mINFO\x1b[0m - Launching Dagster services...
+{T} - dagster - INFO - __repository__ - catch_up_missing_days - backfill requested: missing \
+2024-01-01..2024-03-30 of contract, email, user, user_delta
+\x1b[32m{T}\x1b[0m - dagster-webserver - \x1b[34mINFO\x1b[0m - Serving dagster-webserver on \
+http://127.0.0.1:3000 in process 31691
+\x1b[32m{T}\x1b[0m - dagster.daemon.BackfillDaemon - \x1b[34mINFO\x1b[0m - Root assets that have \
+not yet been requested:
+- contract: {{90 partitions: 2024-01-01 -> 2024-03-30}}
+- email: {{90 partitions: 2024-01-01 -> 2024-03-30}}
+
+**Assets requested by this iteration:**
+{T} - dagster - DEBUG - {RUN} - RUN_START - Started execution of run for "__ASSET_JOB".
+{T} - dagster - DEBUG - {RUN} - user - STEP_START - Started execution of step "user".
+{T} - dagster - INFO - {RUN} - user - user 2024-01-01 to 2024-03-30: 90 rows over 90 days
+{T} - dagster - DEBUG - {RUN} - user - ASSET_MATERIALIZATION - Materialized value user.
+{T} - dagster - DEBUG - {RUN} - user - ASSET_MATERIALIZATION - Materialized value user.
+{T} - dagster - INFO - {RUN[:-7]} - support_ticket - GET /api/tickets/: 1 pages, 5 items
+{T} - dagster - DEBUG - {RUN} - user_checks - ASSET_CHECK_EVALUATION - Asset check \
+'one_row_per_day' on 'user' passed.
+{T} - dagster - WARNING - {RUN[:-7]} - support_ticket - GET /api/tickets/: 503, retrying in 1 s
+{T} - dagster - DEBUG - {RUN} - RUN_SUCCESS - Finished execution of run for "__ASSET_JOB".
+{T} - dagster - ERROR - {RUN} - RUN_FAILURE - Execution of run for "__ASSET_JOB" failed.
+
+dagster._core.errors.DagsterExecutionInterruptedError
+
+Stack Trace:
+  File "/venv/dagster/_core/execution/api.py", line 742, in job_execution_iterator
+{T} - dagster - DEBUG - {RUN} - ENGINE_EVENT - Process for run exited (pid: 5696).
+/venv/lib/python3.11/site-packages/x.py:12: FutureWarning: this will change
+  warnings.warn("this will change")
+{T} - dagster - DEBUG - {RUN} - user - STEP_SUCCESS - Finished execution of step "user".
+"""
+
+
+def _kept(output: str) -> list[str]:
+    return [line.rstrip("\n") for line in QuietFilter().lines(output.splitlines(keepends=True))]
+
+
+def test_the_quiet_terminal_keeps_start_up_runs_warnings_and_errors_and_drops_each_days_events():
+    kept = _kept(CATCH_UP_OUTPUT)
+    assert [line.split(" - ")[-1] if " - " in line else line for line in kept] == [
+        "Starting dagster dev on http://127.0.0.1:3000",
+        "backfill requested: missing 2024-01-01..2024-03-30 of contract, email, user, user_delta",
+        'Started execution of run for "__ASSET_JOB".',
+        "GET /api/tickets/: 503, retrying in 1 s",
+        'Finished execution of run for "__ASSET_JOB".',
+        'Execution of run for "__ASSET_JOB" failed.',
+        "",
+        "dagster._core.errors.DagsterExecutionInterruptedError",
+        "",
+        "Stack Trace:",
+        '  File "/venv/dagster/_core/execution/api.py", line 742, in job_execution_iterator',
+        "/venv/lib/python3.11/site-packages/x.py:12: FutureWarning: this will change",
+        '  warnings.warn("this will change")',
+    ]
+
+
+def test_no_line_of_a_days_event_or_a_backfill_status_block_is_kept():
+    kept = "\n".join(_kept(CATCH_UP_OUTPUT))
+    for dropped in (
+        "Materialized value",
+        "ASSET_CHECK_EVALUATION",
+        "STEP_START",
+        "90 partitions",
+        "Assets requested by this iteration",
+        "Serving dagster-webserver",
+        "GET /api/tickets/: 1 pages",
+    ):
+        assert dropped not in kept
+
+
+def test_dagster_dev_services_log_warnings_only_unless_verbose():
+    from analytics_assets.cli import SUPERSEDED_DEV_WARNING, dagster_dev_command
+
+    quiet = dagster_dev_command("127.0.0.1", 3000, verbose=False)
+    assert quiet[quiet.index("--log-level") + 1] == "warning"
+    verbose = dagster_dev_command("127.0.0.1", 3000, verbose=True)
+    assert verbose[verbose.index("--log-level") + 1] == "info"
+    assert quiet[1:3] == ["-W", SUPERSEDED_DEV_WARNING] == verbose[1:3]

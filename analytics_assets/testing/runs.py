@@ -82,11 +82,12 @@ class Materialized:
 
     @property
     def checks(self) -> dict[str, bool]:
-        """Whether each check that ran passed, by ``table.check_name``."""
-        return {
-            f"{e.asset_key.to_user_string()}.{e.check_name}": e.passed
-            for e in self.dagster_result.get_asset_check_evaluations()
-        }
+        """Whether each check that ran passed on every day it checked, by ``table.check_name``."""
+        passed: dict[str, bool] = {}
+        for e in self.dagster_result.get_asset_check_evaluations():
+            name = f"{e.asset_key.to_user_string()}.{e.check_name}"
+            passed[name] = passed.get(name, True) and e.passed
+        return passed
 
     def rows(self, table: str) -> list[dict[str, Any]]:
         """What the table or view ``table`` now holds: :func:`table_rows`."""

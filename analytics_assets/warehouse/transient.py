@@ -13,6 +13,16 @@ import sys
 CONCURRENT_UPDATE_ABORT = "due to concurrent update"
 
 
+def is_concurrent_update_abort(error: BaseException) -> bool:
+    """BigQuery aborted a transaction because another one wrote the same table meanwhile."""
+    google_errors = sys.modules.get("google.api_core.exceptions")
+    return (
+        google_errors is not None
+        and isinstance(error, google_errors.BadRequest)
+        and CONCURRENT_UPDATE_ABORT in str(error)
+    )
+
+
 def is_transient_warehouse_error(error: BaseException) -> bool:
     google_errors = sys.modules.get("google.api_core.exceptions")
     if google_errors is None:
@@ -20,4 +30,4 @@ def is_transient_warehouse_error(error: BaseException) -> bool:
     transient = (google_errors.ServerError, google_errors.TooManyRequests, google_errors.RetryError)
     if isinstance(error, transient):
         return True
-    return isinstance(error, google_errors.BadRequest) and CONCURRENT_UPDATE_ABORT in str(error)
+    return is_concurrent_update_abort(error)

@@ -14,7 +14,7 @@ import threading
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -75,6 +75,21 @@ def window_params(day: str) -> dict[str, str]:
     return {"opened_after": start.isoformat(), "opened_before": end.isoformat()}
 
 
+_Server = TypeVar("_Server", bound=socketserver.BaseServer)
+
+
+@contextmanager
+def serving(server: _Server) -> Iterator[_Server]:
+    """``server`` answering from a daemon thread until the block ends, then closed."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 class _ResetThenAnswer(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         server = self.server
@@ -109,14 +124,8 @@ class _ResettingServer(socketserver.ThreadingTCPServer):
 @contextmanager
 def resetting_server(resets: int, body: bytes) -> Iterator[_ResettingServer]:
     """A server on 127.0.0.1 that resets its first ``resets`` connections, then answers ``body``."""
-    server = _ResettingServer(resets, body)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_ResettingServer(resets, body)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 Answer = tuple[int, Any]  # status, JSON body
@@ -138,6 +147,16 @@ class _JsonHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def do_POST(self) -> None:  # a webhook: keep what was posted, answer 200
+        server = self.server
+        assert isinstance(server, _JsonServer)
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with server.lock:
+            server.posts.append((self.path, body))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
@@ -149,6 +168,7 @@ class _JsonServer(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _JsonHandler)
         self.answer = answer
         self.requests: list[str] = []
+        self.posts: list[tuple[str, bytes]] = []
         self.lock = threading.Lock()
 
     @property
@@ -160,16 +180,11 @@ class _JsonServer(http.server.ThreadingHTTPServer):
 def json_server(
     answer: Callable[[str, dict[str, str], dict[str, str]], Answer],
 ) -> Iterator[_JsonServer]:
-    """A JSON API on 127.0.0.1: ``answer(path, query, headers)`` gives each (status, body);
-    ``server.requests`` lists the paths (with query) asked, in order."""
-    server = _JsonServer(answer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    """A JSON API on 127.0.0.1: ``answer(path, query, headers)`` gives each GET's (status,
+    body); ``server.requests`` lists the paths (with query) asked, in order, and
+    ``server.posts`` each POST's path and body (answered 200, like a webhook)."""
+    with serving(_JsonServer(answer)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class _Drip(socketserver.BaseRequestHandler):
@@ -210,11 +225,8 @@ def dripping_server(body: bytes, interval: float) -> Iterator[_DrippingServer]:
         + body
     )
     server = _DrippingServer(response, interval)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield server
+        with serving(server):
+            yield server
     finally:
         server.stopping.set()
-        server.shutdown()
-        server.server_close()

@@ -53,10 +53,10 @@ class Owner:
 
     def is_gone(self) -> bool:
         """True if the owner ran on this host and no longer runs."""
-        return self.host == _host() and not _is_running(self.pid)
+        return self.host == _host() and not process_is_running(self.pid)
 
 
-def _is_running(pid: int) -> bool:
+def process_is_running(pid: int) -> bool:
     """True while ``pid`` runs (a zombie, killed and not yet reaped, has ended)."""
     try:
         os.kill(pid, 0)

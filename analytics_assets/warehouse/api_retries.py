@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import requests  # google-cloud-bigquery's own transport
 from google.api_core.exceptions import RetryError
 from google.api_core.retry import Retry
 from google.cloud import bigquery
@@ -31,10 +32,12 @@ class WarehouseUnreachableError(RuntimeError):
 
 @dataclass(frozen=True)
 class Retries:
-    """The retry of every API call (``api``) and of a failed query job (``job``)."""
+    """The retry of every API call (``api``), of a failed query job (``job``), and the
+    retries of a file upload (``uploads``: six by default, a minute on a dead endpoint)."""
 
     api: Retry = bigquery.DEFAULT_RETRY
     job: Retry = DEFAULT_JOB_RETRY
+    uploads: int = 6
 
     @classmethod
     def for_endpoint(cls, emulator: bool) -> Retries:
@@ -43,26 +46,22 @@ class Retries:
         return cls(
             bigquery.DEFAULT_RETRY.with_timeout(EMULATOR_RETRY_SECONDS),
             DEFAULT_JOB_RETRY.with_timeout(EMULATOR_RETRY_SECONDS),
+            uploads=1,
         )
 
 
 @contextmanager
 def explain_unreachable(endpoint: str | None) -> Iterator[None]:
-    """Turn "gave up retrying a connection" on an emulator into an error saying what to do."""
+    """Turn "gave up connecting" to an emulator into an error saying what to do."""
     try:
         yield
-    except RetryError as error:
-        if endpoint is None or not _is_connection_failure(error.cause):
+    except (RetryError, requests.ConnectionError) as error:
+        cause = error.cause if isinstance(error, RetryError) else error
+        if endpoint is None or not isinstance(cause, requests.ConnectionError | ConnectionError):
             raise
         raise WarehouseUnreachableError(
             f"the BigQuery emulator at {endpoint} did not answer for {EMULATOR_RETRY_SECONDS:g} s "
-            f"({type(error.cause).__name__}); is it running? Start it with `analytics-assets "
+            f"({type(cause).__name__}); is it running? Start it with `analytics-assets "
             "emulator start` (or `analytics-assets dev`), or check BIGQUERY_EMULATOR_URL. "
             "Nothing was written: the days keep their previous contents"
         ) from error
-
-
-def _is_connection_failure(error: BaseException | None) -> bool:
-    import requests  # google-cloud-bigquery's own transport
-
-    return isinstance(error, requests.ConnectionError | ConnectionError)

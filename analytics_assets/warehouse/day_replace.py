@@ -20,6 +20,7 @@ import random
 import time
 import uuid
 
+from google.api_core.exceptions import NotFound
 from google.cloud import bigquery
 
 from analytics_assets.rows.leftovers import Owner, is_stale
@@ -92,7 +93,12 @@ class DayReplacer:
         for item in self.client.list_tables(dataset, retry=self.retry):
             if not item.table_id.startswith(staging_prefix(table)):
                 continue
-            if is_stale(Owner.from_labels(item.labels), item.created, now):
+            # The labels from the table itself: the emulator's list leaves them out.
+            try:
+                staging = self.client.get_table(item.reference, retry=self.retry)
+            except NotFound:  # its own run finished and dropped it meanwhile
+                continue
+            if is_stale(Owner.from_labels(staging.labels), staging.created, now):
                 self.client.delete_table(item.reference, not_found_ok=True, retry=self.retry)
                 dropped.append(item.table_id)
         return dropped
@@ -111,5 +117,10 @@ class DayReplacer:
         if labels:
             load_config.labels = labels
         with staged.path.open("rb") as parquet:
-            job = self.client.load_table_from_file(parquet, staging_id, job_config=load_config)
+            job = self.client.load_table_from_file(
+                parquet,
+                staging_id,
+                job_config=load_config,
+                num_retries=self.tables.retries.uploads,
+            )
             job.result(retry=self.retry)

@@ -60,8 +60,8 @@ def explain_unreachable(endpoint: str | None) -> Iterator[None]:
         if endpoint is None or not isinstance(cause, requests.ConnectionError | ConnectionError):
             raise
         raise WarehouseUnreachableError(
-            f"the BigQuery emulator at {endpoint} did not answer for {EMULATOR_RETRY_SECONDS:g} s "
-            f"({type(cause).__name__}); is it running? Start it with `analytics-assets "
-            "emulator start` (or `analytics-assets dev`), or check BIGQUERY_EMULATOR_URL. "
-            "Nothing was written: the days keep their previous contents"
+            f"the BigQuery emulator at {endpoint} does not answer ({type(cause).__name__}, "
+            f"retried up to {EMULATOR_RETRY_SECONDS:g} s); is it running? Start it with "
+            "`analytics-assets emulator start` (or `analytics-assets dev`), or check "
+            "BIGQUERY_EMULATOR_URL. Nothing was written: the days keep their previous contents"
         ) from error

@@ -2,8 +2,9 @@
 
 Real BigQuery aborts the second of two transactions that write one table at the same
 time (``Transaction is aborted due to concurrent update``, a 400); the table pools make
-it rare, and a retry of the run's step is the remedy. Only libraries already imported are
-looked at: an error of a library that was never imported cannot have been raised.
+it rare, and running the transaction again is the remedy (the day replace does,
+:mod:`.day_replace`). Only libraries already imported are looked at: an error of a
+library that was never imported cannot have been raised.
 """
 
 from __future__ import annotations

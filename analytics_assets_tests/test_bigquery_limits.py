@@ -23,6 +23,7 @@ from google.cloud.bigquery.dataset import Condition
 from analytics_assets.environments import load_world
 from analytics_assets.extract import DateAggregatedExtractor
 from analytics_assets.settings import load_settings
+from analytics_assets.testing import materialize, table_rows
 from analytics_assets.warehouse.dataset_governance import (
     ACCESS_RECORD_PREFIX,
     DatasetPolicy,
@@ -36,14 +37,7 @@ from analytics_assets_tests.bigquery_proxy import (
     bigquery_error,
     bigquery_proxy,
 )
-from analytics_assets_tests.materialize import (
-    assets_for,
-    day,
-    materialize_days,
-    partitions_from,
-    table_rows,
-)
-from analytics_assets_tests.test_bad_inputs import error_messages
+from analytics_assets_tests.dates import day
 from analytics_assets_tests.test_dataset_governance import (
     ANALYSTS,
     BY_HAND,
@@ -137,7 +131,7 @@ def test_maximum_bytes_billed_reaches_the_warehouse_and_every_query_job(monkeypa
     assert load_world(load_settings()).warehouse.maximum_bytes_billed == 50_000_000
     with bigquery_proxy(warehouse.emulator_url) as proxy:
         through = _through(proxy, warehouse, maximum_bytes_billed=50_000_000)
-        assert materialize_days(_assets(through), through, "2024-01-02").success
+        assert materialize(VisitsExtractor, through, "2024-01-02").success
     configurations = [r.body["configuration"] for r in proxy.asked("POST", "/jobs") if r.body]
     jobs = [c["query"] for c in configurations if "query" in c]
     assert jobs and {job.get("maximumBytesBilled") for job in jobs} == {"50000000"}
@@ -166,15 +160,9 @@ def test_a_run_over_more_days_than_one_bigquery_job_modifies_is_refused_before_e
     warehouse,
 ):
     CALLED.clear()
-    result = materialize_days(
-        assets_for([CountExtractor], warehouse, partitions_from("2010-01-01")),
-        warehouse,
-        "2010-01-01",
-        "2020-12-15",
-        raise_on_error=False,
-    )
-    assert not result.success
-    assert error_messages(result)[-1] == (
+    run = materialize(CountExtractor, warehouse, "2010-01-01", "2020-12-15", raise_on_error=False)
+    assert not run.success
+    assert run.errors[-1] == (
         "TooManyDaysError: table count: this run covers 4,002 days (2010-01-01 to 2020-12-15), "
         "but one BigQuery job modifies at most 4,000 partitions: materialize ranges of at most "
         "4,000 days (a backfill of a longer range is split into runs of that size by itself); "
@@ -192,10 +180,10 @@ def test_a_warehouse_with_a_location_bigquery_does_not_have_fails_before_any_cal
         location="EU'; DROP TABLE x; --",
         emulator_url=warehouse.emulator_url,
     )
-    result = materialize_days(_assets(bad), bad, "2024-01-02", raise_on_error=False)
-    assert not result.success
+    run = materialize(VisitsExtractor, bad, "2024-01-02", raise_on_error=False)
+    assert not run.success
     assert 'BIGQUERY_LOCATION: "EU\'; DROP TABLE x; --" is not a BigQuery location' in (
-        "\n".join(error_messages(result))
+        "\n".join(run.errors)
     )
 
 
@@ -212,10 +200,6 @@ def _through(
         emulator_url=proxy.url,
         **config,
     )
-
-
-def _assets(warehouse: BigQueryWarehouse) -> list[Any]:
-    return assets_for([VisitsExtractor], warehouse, partitions_from("2024-01-01"))
 
 
 def _dataset_update(request: Request) -> bool:
@@ -240,9 +224,9 @@ def proxy(warehouse) -> Iterator[BigQueryProxy]:
 def test_a_group_bigquery_does_not_know_fails_the_run_once_naming_the_variable(warehouse, proxy):
     proxy.rules.append(_unknown_email)
     through = _through(proxy, warehouse, reader_groups=[ANALYSTS], writer_groups=[GHOST])
-    result = materialize_days(_assets(through), through, "2024-01-02", raise_on_error=False)
-    assert not result.success
-    message = error_messages(result)[-1]
+    run = materialize(VisitsExtractor, through, "2024-01-02", raise_on_error=False)
+    assert not run.success
+    message = run.errors[-1]
     assert message.startswith(
         f"DatasetGovernanceError: BIGQUERY_WRITER_GROUPS: BigQuery does not know the group "
         f"{GHOST} (404 PATCH "
@@ -321,7 +305,7 @@ def test_a_day_replace_aborted_by_a_concurrent_update_is_run_again_and_lands(war
     FAILED.clear()
     proxy.rules.append(_failing_first_replace(CONCURRENT_ABORT))
     through = _through(proxy, warehouse)
-    assert materialize_days(_assets(through), through, "2024-01-02").success
+    assert materialize(VisitsExtractor, through, "2024-01-02").success
     assert len(FAILED) == 1
     merges = [r for r in proxy.asked("POST", "/jobs") if "MERGE" in str(r.body)]
     assert len(merges) == 2
@@ -332,7 +316,7 @@ def test_a_day_replace_refused_for_another_reason_is_not_run_again(warehouse, pr
     FAILED.clear()
     proxy.rules.append(_failing_first_replace("Syntax error: Unexpected keyword MERGE"))
     through = _through(proxy, warehouse)
-    result = materialize_days(_assets(through), through, "2024-01-02", raise_on_error=False)
-    assert not result.success
-    assert "Syntax error: Unexpected keyword MERGE" in error_messages(result)[-1]
+    run = materialize(VisitsExtractor, through, "2024-01-02", raise_on_error=False)
+    assert not run.success
+    assert any("Syntax error: Unexpected keyword MERGE" in error for error in run.errors)
     assert len([r for r in proxy.asked("POST", "/jobs") if "MERGE" in str(r.body)]) == 1

@@ -24,11 +24,10 @@ from google.cloud import bigquery
 from analytics_assets.local.config import EMULATOR_PROJECT
 from analytics_assets.local.emulator_process import EmbeddedEmulator
 from analytics_assets.local.network import free_port
+from analytics_assets.testing import emulator_client, materialize
 from analytics_assets.warehouse.api_retries import EMULATOR_RETRY_SECONDS
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 from analytics_assets.warehouse.sql import replace_script
-from analytics_assets_tests.emulator_fixtures import make_emulator_client
-from analytics_assets_tests.materialize import assets_for, materialize_days, partitions_from
 from analytics_assets_tests.test_dataset_governance import VisitsExtractor
 
 DAYS = [dt.date(2024, 1, 1), dt.date(2024, 1, 2), dt.date(2024, 1, 3)]
@@ -64,7 +63,7 @@ class Emulator:
         return self.process.url
 
     def client(self) -> bigquery.Client:
-        return make_emulator_client(self.url)
+        return emulator_client(self.url)
 
     def kill_and_restart(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)
@@ -117,7 +116,7 @@ def _replace_in_background(url: str, script: str) -> threading.Thread:
     def replace() -> None:
         short = bigquery.DEFAULT_RETRY.with_timeout(0.5)  # gone before the restart
         with contextlib.suppress(Exception):  # the emulator is killed under it: the point
-            make_emulator_client(url).query(script, retry=short, job_retry=None).result(
+            emulator_client(url).query(script, retry=short, job_retry=None).result(
                 retry=short, job_retry=None
             )
 
@@ -152,20 +151,12 @@ def test_a_run_on_a_dead_emulator_fails_within_a_bounded_time_naming_it(tmp_path
     dead = f"http://127.0.0.1:{free_port()}"
     warehouse = BigQueryWarehouse(project=EMULATOR_PROJECT, dataset="dead", emulator_url=dead)
     started = time.monotonic()
-    result = materialize_days(
-        assets_for([VisitsExtractor], warehouse, partitions_from("2024-01-01")),
-        warehouse,
-        "2024-01-02",
-        raise_on_error=False,
-    )
+    run = materialize(VisitsExtractor, warehouse, "2024-01-02", raise_on_error=False)
     elapsed = time.monotonic() - started
-    assert not result.success
-    (failure,) = [e for e in result.all_events if e.is_step_failure]
-    message = failure.step_failure_data.error.cause.message  # type: ignore[union-attr]
-    assert message.startswith(
-        f"analytics_assets.warehouse.api_retries.WarehouseUnreachableError: the BigQuery "
-        f"emulator at {dead} does not answer (ConnectionError, retried up to "
-        f"{EMULATOR_RETRY_SECONDS:g} s); is it running?"
+    assert not run.success
+    assert run.errors[0].startswith(
+        f"WarehouseUnreachableError: the BigQuery emulator at {dead} does not answer "
+        f"(ConnectionError, retried up to {EMULATOR_RETRY_SECONDS:g} s); is it running?"
     )
     # One call retried for 20 s ends the run: not the client's default of ten minutes.
     assert elapsed < 3 * EMULATOR_RETRY_SECONDS

@@ -17,8 +17,8 @@ from google.cloud import bigquery
 
 from analytics_assets.rows.leftovers import Owner
 from analytics_assets.rows.staging import new_staging_file, remove_stale_staging_files
+from analytics_assets.testing import materialize
 from analytics_assets.warehouse.day_replace import DayReplacer
-from analytics_assets_tests.materialize import assets_for, materialize_days, partitions_from
 from analytics_assets_tests.paths import REPO_ROOT
 from analytics_assets_tests.test_dataset_governance import VisitsExtractor
 
@@ -56,11 +56,11 @@ def test_a_staging_table_left_by_a_killed_process_is_dropped_by_the_next_write(
         f"""
         from google.cloud import bigquery
         from analytics_assets.rows.leftovers import Owner
-        from analytics_assets_tests.emulator_fixtures import make_emulator_client
+        from analytics_assets.testing import emulator_client
         made = "{dataset}._staging_visits_killed01"
         table = bigquery.Table(made, schema=[bigquery.SchemaField("date", "DATE", "REQUIRED")])
         table.labels = Owner.this_process().labels()
-        make_emulator_client("{warehouse.emulator_url}").create_table(table)
+        emulator_client("{warehouse.emulator_url}").create_table(table)
         """
     )
     _staging_table(bq_client, f"{dataset}._staging_visits_inuse001", Owner.this_process())
@@ -68,13 +68,7 @@ def test_a_staging_table_left_by_a_killed_process_is_dropped_by_the_next_write(
         bq_client.get_table(killed).labels
     ))  # fmt: skip
 
-    result = materialize_days(
-        assets_for([VisitsExtractor], warehouse, partitions_from("2024-01-01")),
-        warehouse,
-        "2024-01-02",
-    )
-
-    assert result.success
+    assert materialize(VisitsExtractor, warehouse, "2024-01-02").success
     left = sorted(t.table_id for t in bq_client.list_tables(dataset))
     assert left == ["_staging_other_killed02", "_staging_visits_inuse001", "visits"]
 

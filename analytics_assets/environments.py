@@ -29,7 +29,7 @@ from analytics_assets.extract import Extractor, SchemaError
 from analytics_assets.settings import EXTRACTOR_MODULES_VARIABLE, Environment, Settings
 from analytics_assets.sources.django_orm import SETTINGS_ENV as DJANGO_SETTINGS_ENV
 from analytics_assets.sources.registry import source_kind
-from analytics_assets.warehouse.resource import BigQueryWarehouse, check_warehouse_names
+from analytics_assets.warehouse.resource import BigQueryWarehouse, check_warehouse
 
 DEMO_PACKAGE = "analytics_assets.demo"
 _PRODUCTION_HINT = (
@@ -147,6 +147,7 @@ def _dataset(settings: Settings) -> dict[str, Any]:
         "dataset_labels": dict(settings.bigquery_dataset_labels),
         "reader_groups": list(settings.bigquery_reader_groups),
         "writer_groups": list(settings.bigquery_writer_groups),
+        "maximum_bytes_billed": settings.bigquery_maximum_bytes_billed,
         "environment": settings.environment.value,
     }
 
@@ -163,8 +164,8 @@ def _warehouse(settings: Settings, variables: RequiredVariables) -> BigQueryWare
         warehouse = emulator_warehouse(emulator, **_dataset(settings))
     if not variables.missing:
         try:
-            check_warehouse_names(warehouse)
-        except SchemaError as problem:
+            check_warehouse(warehouse)
+        except (SchemaError, ValueError) as problem:
             raise SettingsError(str(problem)) from None
     return warehouse
 

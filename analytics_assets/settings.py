@@ -28,11 +28,18 @@ from analytics_assets.environment_variables import (
     env_parsed,
     env_str,
 )
+from analytics_assets.sources.urls import refuse_credentials_in_url
 from analytics_assets.warehouse.dataset_governance import (
     DEFAULT_DATASET_DESCRIPTION,
+    check_described_length,
     check_description,
     parse_group_emails,
     parse_labels,
+)
+from analytics_assets.warehouse.limits import (
+    MAX_PARTITIONS_PER_JOB,
+    check_location,
+    parse_maximum_bytes_billed,
 )
 
 __all__ = ["Environment", "Settings", "SettingsError", "load_settings"]
@@ -84,6 +91,8 @@ class Settings:
     bigquery_dataset_labels: Mapping[str, str] = field(default_factory=dict)
     bigquery_reader_groups: tuple[str, ...] = ()
     bigquery_writer_groups: tuple[str, ...] = ()
+    #: The cost guard of every query job (BIGQUERY_MAXIMUM_BYTES_BILLED); None: no limit.
+    bigquery_maximum_bytes_billed: int | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -124,10 +133,36 @@ def _module_list(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _ui_url(environ: Environ | None) -> str:
+    url = env_str("ANALYTICS_UI_URL", "http://127.0.0.1:3000", environ).rstrip("/")
+    try:
+        # It is pasted into every failure notification: never a password in it.
+        return refuse_credentials_in_url(url)
+    except ValueError as problem:
+        raise SettingsError(f"ANALYTICS_UI_URL: {problem}") from None
+
+
+def _dataset_description(
+    environ: Environ | None, readers: tuple[str, ...], writers: tuple[str, ...]
+) -> str:
+    description = env_parsed(
+        "BIGQUERY_DATASET_DESCRIPTION", check_description, DEFAULT_DATASET_DESCRIPTION, environ
+    )
+    try:
+        check_described_length(description, {*readers, *writers})
+    except ValueError as problem:
+        raise SettingsError(
+            f"BIGQUERY_DATASET_DESCRIPTION, BIGQUERY_READER_GROUPS, BIGQUERY_WRITER_GROUPS: "
+            f"{problem}"
+        ) from None
+    return description
+
+
 def load_settings(environ: Environ | None = None) -> Settings:
     """Read the environment (``os.environ`` by default); SettingsError naming a bad variable."""
     readers = env_parsed("BIGQUERY_READER_GROUPS", parse_group_emails, environ=environ)
-    writers = partial(parse_group_emails, taken=readers, taken_by="BIGQUERY_READER_GROUPS")
+    writers_of = partial(parse_group_emails, taken=readers, taken_by="BIGQUERY_READER_GROUPS")
+    writers = env_parsed("BIGQUERY_WRITER_GROUPS", writers_of, environ=environ)
     return Settings(
         environment=_environment(environ),
         first_date=_first_date(environ),
@@ -135,13 +170,15 @@ def load_settings(environ: Environ | None = None) -> Settings:
         local_dir=Path(env_str("ANALYTICS_LOCAL_DIR", ".local", environ)).absolute(),
         bigquery_project=env_optional("BIGQUERY_PROJECT", environ),
         bigquery_dataset=env_str("BIGQUERY_DATASET", "analytics", environ),
-        bigquery_location=env_str("BIGQUERY_LOCATION", "EU", environ),
+        bigquery_location=env_parsed("BIGQUERY_LOCATION", check_location, "EU", environ),
         extractor_modules=_module_list(env_str(EXTRACTOR_MODULES_VARIABLE, "", environ)),
         automation_running=env_bool("ANALYTICS_AUTOMATION_RUNNING", True, environ),
         daily_hour=env_bounded("ANALYTICS_DAILY_HOUR", 0, 0, 23, environ),
         daily_minute=env_bounded("ANALYTICS_DAILY_MINUTE", 15, 0, 59, environ),
         fresh_by_hour=env_bounded("ANALYTICS_FRESH_BY_HOUR", 6, 1, 23, environ),
-        catch_up_chunk_days=env_bounded("ANALYTICS_CATCH_UP_CHUNK_DAYS", 90, 1, 10_000, environ),
+        catch_up_chunk_days=env_bounded(
+            "ANALYTICS_CATCH_UP_CHUNK_DAYS", 90, 1, MAX_PARTITIONS_PER_JOB, environ
+        ),
         catch_up_interval_seconds=env_bounded(
             "ANALYTICS_CATCH_UP_INTERVAL_SECONDS", 120, 30, 86_400, environ
         ),
@@ -153,16 +190,14 @@ def load_settings(environ: Environ | None = None) -> Settings:
             "ANALYTICS_EXTRACT_RETRY_DELAY_SECONDS", 20.0, environ
         ),
         failure_webhook_url=env_optional("ANALYTICS_FAILURE_WEBHOOK_URL", environ),
-        ui_url=env_str("ANALYTICS_UI_URL", "http://127.0.0.1:3000", environ).rstrip("/"),
-        bigquery_dataset_description=env_parsed(
-            "BIGQUERY_DATASET_DESCRIPTION",
-            check_description,
-            DEFAULT_DATASET_DESCRIPTION,
-            environ,
-        ),
+        ui_url=_ui_url(environ),
+        bigquery_dataset_description=_dataset_description(environ, readers, writers),
         bigquery_dataset_labels=env_parsed(
             "BIGQUERY_DATASET_LABELS", parse_labels, environ=environ
         ),
         bigquery_reader_groups=readers,
-        bigquery_writer_groups=env_parsed("BIGQUERY_WRITER_GROUPS", writers, environ=environ),
+        bigquery_writer_groups=writers,
+        bigquery_maximum_bytes_billed=env_parsed(
+            "BIGQUERY_MAXIMUM_BYTES_BILLED", parse_maximum_bytes_billed, environ=environ
+        ),
     )

@@ -353,7 +353,8 @@ def test_a_numeric_with_ten_decimals_is_refused_and_bigquery_is_unchanged(wareho
         warehouse,
         lambda start, end: [Stock(items=3, value=Decimal("0.0123456789"))],
         "RowValidationError: extractor 'stock', day 2024-01-03, row 1, field 'value': "
-        "0.0123456789 has 10 decimal places; NUMERIC keeps at most 9",
+        "0.0123456789 has 10 decimal places; NUMERIC keeps at most 9 and rounding would "
+        "change the value: round it yourself if that is right (value.quantize(Decimal('1e-9')))",
     )
 
 

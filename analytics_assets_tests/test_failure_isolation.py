@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from google.api_core.exceptions import BadRequest
 
 from analytics_assets.assembly.retries import is_transient
 from analytics_assets.extract import DateAggregatedExtractor, column
@@ -135,7 +136,16 @@ def test_a_bug_in_an_extractor_is_not_retried(warehouse):
         (TimeoutError("slow"), True),
         (ValueError("bad"), False),
         (FileNotFoundError("missing"), False),
+        (
+            BadRequest(
+                "Transaction is aborted due to concurrent update against table "
+                "acme:analytics.user. Transaction ID: 1a2b"
+            ),
+            True,
+        ),
+        (BadRequest("Syntax error: Unexpected keyword MERGE at [2:1]"), False),
     ],
+    ids=["reset", "timeout", "value", "file", "concurrent-update-abort", "bad-request"],
 )
 def test_transient_errors_are_recognised_through_their_causes(error, transient):
     try:

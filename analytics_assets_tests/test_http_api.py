@@ -193,12 +193,24 @@ def test_an_answer_without_the_declared_items_names_what_it_has(demo_api):
     )
 
 
-def test_progress_is_logged_per_listing(demo_api, busy_day_ids, caplog):
-    with caplog.at_level(logging.INFO):
-        _listed_ids(demo_api, "/api/tickets/", PageNumber(page_size=10))
-    pages = -(-len(busy_day_ids) // 10)
-    assert f"GET /api/tickets/: {pages} pages, {len(busy_day_ids)} items, 0 retries in" in (
-        caplog.text
+def test_each_listing_is_logged_at_debug_and_the_run_gets_one_info_summary(
+    demo_api, busy_day_ids, caplog
+):
+    with caplog.at_level(logging.DEBUG, logger="dagster"), open_api(demo_api) as api:
+        for _ in range(3):  # three days of a catch-up
+            list(api.items("/api/tickets/", PageNumber(page_size=10), window_params(BUSY_DAY)))
+    pages, items = -(-len(busy_day_ids) // 10), len(busy_day_ids)
+    ours = [r for r in caplog.records if r.name.startswith("dagster")]
+    per_listing = [r for r in ours if r.getMessage().startswith("GET /api/tickets/:")]
+    assert [r.levelno for r in per_listing] == [logging.DEBUG] * 3
+    assert (
+        per_listing[0]
+        .getMessage()
+        .startswith(f"GET /api/tickets/: {pages} pages, {items} items, 0 retries in ")
+    )
+    (summary,) = [r for r in ours if r.levelno == logging.INFO]
+    assert summary.getMessage().startswith(
+        f"{demo_api}: 3 listings, {3 * pages} pages, {3 * items} items, 0 retries in "
     )
 
 

@@ -42,6 +42,7 @@ class Event:
     timestamp: dt.datetime
     payload: bytes
     happened_on: dt.date
+    sent_at: dt.datetime | None = None
 
 
 class EventExtractor(IndividualRowsExtractor[Event]):
@@ -96,6 +97,15 @@ def test_valid_rows_are_staged_with_the_system_date_column_first(tmp_path):
         ({"amount": Decimal("NaN")}, "is not a finite number"),
         ({"active": 1}, "field 'active': expected bool, got int 1"),
         ({"label": b"x"}, "field 'label': expected str, got bytes"),
+        (
+            {"label": "caf\udce9"},
+            "field 'label': character '\\udce9' at position 3 cannot be stored (a lone "
+            "surrogate is not UTF-8; STRING is UTF-8)",
+        ),
+        (
+            {"ratio": 10**400},
+            "field 'ratio': int of 1329 bits is beyond FLOAT64's range (about ±1.8e308)",
+        ),
     ],
 )
 def test_a_bad_value_names_extractor_day_row_and_field(tmp_path, changes, message):
@@ -103,6 +113,37 @@ def test_a_bad_value_names_extractor_day_row_and_field(tmp_path, changes, messag
         _stage(TotalsExtractor, [_good_totals(**changes)], tmp_path)
     assert str(raised.value).startswith("extractor 'totals', day 2024-03-27, row 1, ")
     assert message in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        (Decimal("1.500000000000"), Decimal("1.500000000")),
+        (Decimal("0E-12"), Decimal("0E-9")),
+        (Decimal("-123.450000000000000000"), Decimal("-123.450000000")),
+    ],
+)
+def test_a_decimal_written_with_more_than_nine_places_that_numeric_holds_is_stored(
+    tmp_path, written, stored
+):
+    staged = _stage(TotalsExtractor, [_good_totals(amount=written)], tmp_path)
+    (value,) = pq.read_table(staged.path).column("amount").to_pylist()
+    assert value == stored and str(value) == str(stored)
+
+
+def test_a_timestamp_beyond_bigquery_s_range_names_its_row_and_field(tmp_path):
+    row = Event(
+        timestamp=WINDOW[0],
+        payload=b"",
+        happened_on=DAY,
+        sent_at=dt.datetime(1, 1, 1, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+    )
+    with pytest.raises(RowValidationError) as raised:
+        _stage(EventExtractor, [row], tmp_path)
+    assert str(raised.value) == (
+        "extractor 'event', day 2024-03-27, row 1, field 'sent_at': 0001-01-01T00:30:00+01:00 "
+        "is outside TIMESTAMP's range (0001-01-01 to 9999-12-31 UTC)"
+    )
 
 
 @pytest.mark.parametrize("count", [0, 2])
@@ -240,6 +281,9 @@ def test_a_large_valid_day_is_staged_exactly_as_row_by_row_checking_stages_it(
         ({"amount": 1.5}, "field 'amount': expected Decimal, got float 1.5"),
         ({"active": 1}, "field 'active': expected bool, got int 1"),
         ({"label": b"x"}, "field 'label': expected str, got bytes"),
+        ({"label": "\ud800"}, "field 'label': character '\\ud800' at position 0 cannot be"),
+        ({"ratio": -(10**309)}, "field 'ratio': int of 1027 bits is beyond FLOAT64's range"),
+        ({"amount": Decimal("1.500000000000")}, None),  # exactly 1.5: stored at 9 places
         ({"payload": "x"}, "field 'payload': expected bytes, got str 'x'"),
         (
             {"happened_on": dt.datetime(2024, 3, 27, tzinfo=dt.UTC)},

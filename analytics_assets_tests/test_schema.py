@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import keyword
+from dataclasses import dataclass, make_dataclass
 from decimal import Decimal
 from typing import Optional, Union
 
+import dagster as dg
 import pytest
 
 from analytics_assets.extract import (
@@ -15,7 +17,9 @@ from analytics_assets.extract import (
     IndividualRowsExtractor,
     SchemaError,
     column,
+    http_api,
 )
+from analytics_assets.extract.names import DAGSTER_RESERVED_NAMES
 from analytics_assets.extract.schema import build_table_spec, snake_case
 from analytics_assets_tests.declare import declare_extractor
 
@@ -210,3 +214,55 @@ def test_an_extractor_without_a_row_type_parameter_is_refused():
         class Untyped(DateAggregatedExtractor):  # type: ignore[type-arg]
             def extract(self, start, end):
                 return iter(())
+
+
+@dataclass
+class Keyword:
+    n: int
+
+
+@pytest.mark.parametrize(
+    ("table_name", "kind"),
+    [
+        ("from", "a Python keyword"),
+        ("class", "a Python keyword"),
+        ("type", "a name Dagster reserves"),
+    ],
+)
+def test_a_table_name_dagster_cannot_name_an_asset_is_refused_at_definition(table_name, kind):
+    with pytest.raises(SchemaError) as raised:
+        declare_extractor(Keyword, table_name=table_name)
+    assert str(raised.value) == (
+        f"table name {table_name!r} is {kind}: Dagster cannot name an asset or a resource after "
+        "it and would refuse the whole code location; choose another name"
+    )
+
+
+@pytest.mark.parametrize("name", sorted(DAGSTER_RESERVED_NAMES))
+def test_every_name_refused_at_definition_is_one_dagster_refuses(name):
+    with pytest.raises(dg.DagsterInvalidDefinitionError, match="not a valid name"):
+        dg.asset(name=name)(lambda: None)
+
+
+def test_every_python_keyword_is_refused_as_a_table_or_source_name():
+    assert set(keyword.kwlist) <= DAGSTER_RESERVED_NAMES
+    with pytest.raises(ValueError, match="'from' is a Python keyword"):
+        http_api("from")
+
+
+def test_a_column_description_longer_than_bigquery_keeps_is_refused_at_definition():
+    @dataclass
+    class Described:
+        n: int = column(description="x" * 1_025)
+
+    with pytest.raises(SchemaError) as raised:
+        declare_extractor(Described)
+    assert str(raised.value) == (
+        "Described.n: description of 1,025 characters; BigQuery keeps at most 1,024"
+    )
+    declare_extractor(make_dataclass("Fits", [("n", int, column(description="x" * 1_024))]))
+
+
+def test_a_table_description_longer_than_bigquery_keeps_is_refused_at_definition():
+    with pytest.raises(SchemaError, match="table keyword: description of 16,385 characters"):
+        declare_extractor(Keyword, __doc__="x" * 16_385)

@@ -8,8 +8,6 @@ failures are retried (:mod:`analytics_assets.assembly.retries`).
 
 import datetime as dt
 import functools
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,12 @@ from analytics_assets.assembly.retries import backoff_seconds, is_transient
 from analytics_assets.assembly.sources import extractor_resources, required_resource_keys
 from analytics_assets.extract import Extractor, TableSpec, refuse_incomplete_days
 from analytics_assets.rows.extraction import stage_days
-from analytics_assets.rows.staging import StagedRows
+from analytics_assets.rows.staging import (
+    StagedRows,
+    new_staging_file,
+    remove_stale_staging_files,
+)
+from analytics_assets.warehouse.limits import refuse_too_many_days
 
 EXTRACT_GROUP = "extractors"
 IO_MANAGER_KEY = "bigquery_io_manager"
@@ -133,10 +136,12 @@ def build_extract_asset(
     def extract_asset(context: dg.AssetExecutionContext) -> StagedRows:
         days = days_of(context)
         refuse_incomplete_days(days, tz)
+        refuse_too_many_days(spec.name, days)  # before extracting: the write would fail
         extractor = extractor_cls(resources=extractor_resources(extractor_cls, context.resources))
-        descriptor, name = tempfile.mkstemp(prefix=f"{spec.name}-", suffix=".parquet")
-        os.close(descriptor)
-        staged = _stage_with_retries(context, extractor, days, tz, Path(name), policy)
+        for left in remove_stale_staging_files(spec.name):
+            context.log.info(f"removed {left.name}, left by a run that was killed")
+        path = new_staging_file(spec.name)
+        staged = _stage_with_retries(context, extractor, days, tz, path, policy)
         for day, metadata in staged_day_metadata(spec, staged).items():
             context.add_asset_metadata(metadata, partition_key=day.isoformat())
         return staged

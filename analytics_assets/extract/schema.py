@@ -19,6 +19,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from analytics_assets.extract.names import (
+    MAX_COLUMN_DESCRIPTION,
+    MAX_TABLE_DESCRIPTION,
+    SchemaError,
+    check_dagster_name,
+    check_description_length,
+    check_identifier,
+)
+
 DATE_COLUMN = "date"
 
 PYTHON_TO_BIGQUERY: dict[type, str] = {
@@ -33,15 +42,9 @@ PYTHON_TO_BIGQUERY: dict[type, str] = {
 }
 NUMERIC_TYPES = frozenset({"INT64", "FLOAT64", "NUMERIC"})
 
-_NAME_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,299}$")
-_RESERVED_COLUMN_PREFIXES = ("_table_", "_file_", "_partition", "_row_timestamp", "__root__")
 _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 _OPTIONS_KEY = "analytics_assets"
-
-
-class SchemaError(TypeError):
-    """A row dataclass or extractor declaration cannot become a BigQuery table."""
 
 
 class ExtractorKind(enum.Enum):
@@ -127,31 +130,6 @@ def snake_case(class_name: str) -> str:
     return "_".join(word.lower() for word in _WORDS.findall(class_name))
 
 
-_PROJECT_ID_PATTERN = re.compile(r"^(?:[a-z][a-z0-9.-]*[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-
-
-def check_project_id(project: str, what: str) -> str:
-    """Refuse a Google Cloud project id that is malformed (it is pasted into table ids)."""
-    if not _PROJECT_ID_PATTERN.match(project):
-        raise SchemaError(
-            f"{what} {project!r} is not a valid project id: 6 to 30 lowercase letters, digits "
-            "and hyphens, starting with a letter (optionally after a 'domain:' prefix)"
-        )
-    return project
-
-
-def check_identifier(name: str, what: str) -> str:
-    """Refuse a table or column name BigQuery would reject or that would need quoting."""
-    if not _NAME_PATTERN.match(name):
-        raise SchemaError(
-            f"{what} {name!r} is not a valid name: use lowercase letters, digits and "
-            "underscores, starting with a letter or underscore (at most 300 characters)"
-        )
-    if name.startswith(_RESERVED_COLUMN_PREFIXES):
-        raise SchemaError(f"{what} {name!r} uses a prefix BigQuery reserves")
-    return name
-
-
 def _unwrap_optional(annotation: Any, where: str) -> tuple[Any, bool]:
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         members = typing.get_args(annotation)
@@ -176,6 +154,7 @@ def _field_column(row_type: type, field: dataclasses.Field[Any], annotation: Any
     python_type, nullable = _unwrap_optional(annotation, where)
     bigquery_type = _bigquery_type(python_type, where)
     options = field.metadata.get(_OPTIONS_KEY, ColumnOptions())
+    check_description_length(options.description or "", MAX_COLUMN_DESCRIPTION, where)
     if (options.differentiate or options.monotonic) and bigquery_type not in NUMERIC_TYPES:
         raise SchemaError(
             f"{where}: only numbers (int, float, Decimal) can be differentiated or monotonic, "
@@ -214,6 +193,8 @@ def build_table_spec(
     name = check_identifier(
         table_name if table_name is not None else snake_case(row_type.__name__), "table name"
     )
+    check_dagster_name(name, "table name")
+    check_description_length(description, MAX_TABLE_DESCRIPTION, f"table {name}")
     user_columns = row_columns(row_type)
     fields = dataclasses.fields(row_type)
     if any(c.name == DATE_COLUMN for c in user_columns):

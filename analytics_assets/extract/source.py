@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from analytics_assets.extract.names import SchemaError, check_dagster_name
+
 DJANGO_KIND = "django"
 HTTP_API_KIND = "http_api"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -28,6 +30,10 @@ class Source:
                 f"source name {self.name!r} is not valid: lowercase letters, digits and "
                 "underscores, starting with a letter (it names a Dagster resource)"
             )
+        try:
+            check_dagster_name(self.name, "source name")
+        except SchemaError as problem:
+            raise ValueError(str(problem)) from None
 
     @property
     def needs_resource(self) -> bool:

@@ -20,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 
 from analytics_assets.local.network import emulator_url, free_port, is_healthy, port_is_free
+from analytics_assets.rows.leftovers import process_is_running
 
 SERVER_MODULE = "analytics_assets.local.emulator_server"
 LOG_FILE_NAME = "bigquery-emulator.log"
@@ -76,17 +77,7 @@ def _process_is_running(pid: int) -> bool:
         reaped, _ = os.waitpid(pid, os.WNOHANG)
         if reaped == pid:
             return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    with contextlib.suppress(OSError, IndexError):
-        state = stat.read_text().rsplit(")", 1)[1].split()[0]
-        return state not in ("Z", "X")
-    return True
+    return process_is_running(pid)
 
 
 def _signal_group(pid: int, signal_number: int) -> None:

@@ -2,13 +2,17 @@
 
 Valid rows are written in fixed-size chunks with the exact BigQuery types, so a day of
 millions of rows is held as Python objects at most one chunk at a time; the file then
-goes to the warehouse, which loads it and replaces the days it holds.
+goes to the warehouse, which loads it and replaces the days it holds. The files live in
+one folder of the temporary directory, named after their table and owner process, so the
+next run of a table removes what a killed run left there (:mod:`.leftovers`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from analytics_assets.extract.schema import TableSpec
 from analytics_assets.rows.arrow import arrow_schema
+from analytics_assets.rows.leftovers import Owner, is_stale
 from analytics_assets.rows.validation import RowValidator
 
 if TYPE_CHECKING:
@@ -24,6 +29,43 @@ if TYPE_CHECKING:
     import pyarrow.parquet as pq
 
 CHUNK_ROWS = 50_000
+STAGING_FOLDER = "analytics-assets-staging"
+
+
+def staging_folder() -> Path:
+    """Where staged parquet files are written: one folder of the temporary directory."""
+    return Path(tempfile.gettempdir()) / STAGING_FOLDER
+
+
+def new_staging_file(table: str, folder: Path | None = None) -> Path:
+    """A new, empty parquet file for ``table``: ``<table>.<host>.<pid>.<random>.parquet``."""
+    folder = folder or staging_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    owner = Owner.this_process()
+    prefix = f"{table}.{owner.host}.{owner.pid}."
+    descriptor, name = tempfile.mkstemp(prefix=prefix, suffix=".parquet", dir=folder)
+    os.close(descriptor)
+    return Path(name)
+
+
+def remove_stale_staging_files(
+    table: str, folder: Path | None = None, now: dt.datetime | None = None
+) -> list[Path]:
+    """Delete the staged files of ``table`` left by killed runs; the paths deleted."""
+    folder = folder or staging_folder()
+    now = now or dt.datetime.now(dt.UTC)
+    removed = []
+    for path in folder.glob(f"{table}.*.parquet"):
+        _, host, pid, *_ = path.name.split(".")
+        try:
+            created = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        except FileNotFoundError:
+            continue
+        owner = Owner(host, int(pid)) if pid.isdigit() else None
+        if is_stale(owner, created, now):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 @dataclass

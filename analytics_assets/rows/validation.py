@@ -93,6 +93,17 @@ def _bulk_array(column: Column, values: list[Any]) -> pa.Array | None:
         return None
 
 
+def _arrow_refusal(value: Any, arrow_type: pa.DataType) -> Exception | None:
+    """Why arrow refuses ``value`` as ``arrow_type``, or None if it takes it."""
+    import pyarrow as pa
+
+    try:
+        pa.array([value], type=arrow_type)
+    except (pa.ArrowException, OverflowError, TypeError, ValueError) as refused:
+        return refused
+    return None
+
+
 class RowValidator:
     """Checks an extractor's rows, day by day, against its table; yields the values as stored.
 
@@ -132,10 +143,33 @@ class RowValidator:
             self._row_values(day, window, number, row)
             for number, row in enumerate(rows, start=first_number)
         ]
-        return [
-            pa.array([values[index] for values in checked], type=arrow_type)
-            for index, arrow_type in enumerate(self._types)
-        ]
+        arrays = []
+        for index, arrow_type in enumerate(self._types):
+            column = [values[index] for values in checked]
+            try:
+                arrays.append(pa.array(column, type=arrow_type))
+            except (pa.ArrowException, OverflowError, TypeError, ValueError) as error:
+                raise self._unstorable(day, first_number, index, column, error) from error
+        return arrays
+
+    def _unstorable(
+        self, day: dt.date, first_number: int, index: int, column: list[Any], error: Exception
+    ) -> RowValidationError:
+        """The error naming the first value of ``column`` that arrow refuses (a safety net:
+        the value checks are meant to refuse every such value first)."""
+        column_def, arrow_type = self.spec.columns[index], self._types[index]
+        number, refused = next(
+            (
+                (number, problem)
+                for number, value in enumerate(column, start=first_number)
+                if (problem := _arrow_refusal(value, arrow_type)) is not None
+            ),
+            (first_number, error),
+        )
+        return RowValidationError(
+            f"{self._where(day, number)}, field {column_def.name!r}: cannot be stored as "
+            f"{column_def.bigquery_type}: {type(refused).__name__}: {refused}"
+        )
 
     def _bulk_arrays(
         self, day: dt.date, window: tuple[dt.datetime, dt.datetime], rows: Sequence[Any]

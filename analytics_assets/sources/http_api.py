@@ -1,18 +1,19 @@
-"""The ``HttpApi`` resource: one JSON HTTP API read by extractors, politely and safely.
+"""The ``HttpApi`` resource: one JSON HTTP API read by extractors, politely, safely and bounded.
 
-It holds an httpx client with the API's base URL, auth token (sent in a header, never
-logged), timeouts and User-Agent; a rate limiter no request passes faster than
-``max_requests_per_second`` (pyrate-limiter, shared by all threads of the run); retries
-(:mod:`analytics_assets.sources.http_retry`); and paging (:mod:`.pagination`). When a
-pagination style knows every page from the first answer, up to ``max_concurrency`` pages
-are fetched at once, still within the rate. Progress goes to the run's log.
+It holds the API's base URL (refused if it carries credentials: the UI shows it), auth
+token (sent in a header, never logged), timeouts and User-Agent; a rate limiter no
+request passes faster than ``max_requests_per_second`` (pyrate-limiter, shared by all
+threads of the run); retries (:mod:`.http_retry`); a whole-request deadline
+(:mod:`.http_deadline`); and paging (:mod:`.pagination`), bounded by a page cap and
+refusing repeats (:mod:`.listing`). When a pagination style knows every page from the
+first answer, up to ``max_concurrency`` pages are fetched at once, still within the rate.
+Each listing logs its end at DEBUG; the run gets one INFO line with the totals.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ import dagster as dg
 from pydantic import Field, PrivateAttr
 from pyrate_limiter import Limiter, Rate
 
+from analytics_assets.sources.http_deadline import DeadlineClients
 from analytics_assets.sources.http_retry import (
     HttpApiError,
     RetryableStatus,
@@ -28,15 +30,19 @@ from analytics_assets.sources.http_retry import (
     call_with_retries,
     is_retryable_status,
 )
-from analytics_assets.sources.pagination import PageRequest, Pagination, Params, page_items
-from analytics_assets.sources.urls import safe_url
+from analytics_assets.sources.listing import Listing, Progress, pages
+from analytics_assets.sources.pagination import PageRequest, Pagination, Params
+from analytics_assets.sources.urls import Redactor, refuse_credentials_in_url, safe_url
 
 if TYPE_CHECKING:
     import httpx
 
 USER_AGENT = "analytics-assets/0.1 (+https://github.com/; Dagster extractor)"
-PROGRESS_EVERY_SECONDS = 10.0
 _ERROR_BODY_CHARS = 200
+
+
+class HttpApiConfigError(ValueError):
+    """The HttpApi resource is configured with a value it refuses (never echoing a secret)."""
 
 
 class _MaskUrlCredentials(logging.Filter):
@@ -61,8 +67,21 @@ def _mask_credentials_in_httpx_logs() -> None:
         httpx_logger.addFilter(_MASK_URL_CREDENTIALS)
 
 
+def _refuse_credentials(base_url: Any) -> None:
+    """A base URL with user info or a credential-like parameter never becomes config (shown
+    in the UI): refused before pydantic sees it (its errors would echo the value)."""
+    if isinstance(base_url, str) and not isinstance(base_url, dg.EnvVar):
+        try:
+            refuse_credentials_in_url(base_url)
+        except ValueError as problem:
+            raise HttpApiConfigError(
+                f"HttpApi base_url: {problem}; send the credential as the token instead "
+                "(ANALYTICS_<NAME>_TOKEN), never in the URL"
+            ) from None
+
+
 class HttpApi(dg.ConfigurableResource):
-    """A JSON HTTP API: base URL, token, timeouts, rate limit, retries and paging."""
+    """A JSON HTTP API: base URL, token, timeouts, rate limit, retries and bounded paging."""
 
     base_url: str = Field(description="Root of the API, e.g. https://desk.example.com")
     token: str | None = Field(
@@ -74,15 +93,25 @@ class HttpApi(dg.ConfigurableResource):
     auth_scheme: str = Field(default="Bearer", description="Prefix of the token; '' for none.")
     user_agent: str = Field(default=USER_AGENT)
     timeout_seconds: float = Field(default=30.0, gt=0, description="Connect/read timeout.")
+    deadline_seconds: float = Field(
+        default=120.0, gt=0, description="Whole-request deadline: connect, send, whole answer."
+    )
     max_requests_per_second: float = Field(default=10.0, gt=0, le=1000)
     max_concurrency: int = Field(default=4, ge=1, le=32, description="Pages fetched at once.")
+    max_pages: int = Field(default=10_000, ge=1, description="Pages of one listing, at most.")
     max_attempts: int = Field(default=8, ge=1, le=50)
     give_up_after_seconds: float = Field(default=300.0, gt=0)
     backoff_seconds: float = Field(default=1.0, ge=0, description="First retry wait; doubles.")
 
-    _client: httpx.Client | None = PrivateAttr(default=None)
+    _clients: DeadlineClients | None = PrivateAttr(default=None)
     _limiter: Limiter | None = PrivateAttr(default=None)
+    _executor: ThreadPoolExecutor | None = PrivateAttr(default=None)
+    _progress: Progress | None = PrivateAttr(default=None)
     _retries: int = PrivateAttr(default=0)
+
+    def __init__(self, **config: Any) -> None:
+        _refuse_credentials(config.get("base_url"))
+        super().__init__(**config)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self.open(self.base_url)
@@ -91,39 +120,49 @@ class HttpApi(dg.ConfigurableResource):
         self.close()
 
     def open(self, base_url: str) -> None:
-        """Create the client and the rate limiter (Dagster calls this before a run's steps)."""
+        """Create the clients and the rate limiter (Dagster calls this before a run's steps)."""
         import httpx  # imported on first use: the code location loads without it
 
+        _refuse_credentials(base_url)
         _mask_credentials_in_httpx_logs()
         headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
         if self.token:
             credential = f"{self.auth_scheme} {self.token}" if self.auth_scheme else self.token
             headers[self.auth_header] = credential
-        self._client = httpx.Client(
-            base_url=base_url,
-            headers=headers,
-            timeout=self.timeout_seconds,
-            limits=httpx.Limits(max_connections=self.max_concurrency),
-            follow_redirects=False,
+        self._clients = DeadlineClients(
+            lambda: httpx.Client(
+                base_url=base_url,
+                headers=headers,
+                timeout=self.timeout_seconds,
+                follow_redirects=False,
+            )
         )
         # One request per interval, so even concurrent pages never beat the configured rate.
         interval_ms = math.ceil(1000 / self.max_requests_per_second)
         self._limiter = Limiter(Rate(1, interval_ms))
+        if self.max_concurrency > 1:
+            self._executor = ThreadPoolExecutor(self.max_concurrency, "http-page")
+        self._progress = Progress(safe_url(base_url))
+        self._retries = 0
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-        self._client = None
-        self._limiter = None
+        if self._progress is not None and (line := self._progress.summary(self._retries)):
+            self._progress.log.info(line)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._clients is not None:
+            self._clients.close()
+        self._clients = self._limiter = self._executor = self._progress = None
 
     @property
     def client(self) -> httpx.Client:
-        if self._client is None:
+        """This thread's httpx client."""
+        if self._clients is None:
             raise RuntimeError("HttpApi is not open: use it as a Dagster resource, or call open()")
-        return self._client
+        return self._clients.client
 
-    def _redact(self, text: str) -> str:
-        return text.replace(self.token, "***") if self.token else text
+    def _redactor(self, request: httpx.Request) -> Redactor:
+        return Redactor.of(request.url, self.token)
 
     def _retry_policy(self) -> RetryPolicy:
         return RetryPolicy(
@@ -134,17 +173,20 @@ class HttpApi(dg.ConfigurableResource):
 
     def get_json(self, url: str, params: Params | None = None) -> Any:
         """GET ``url`` (relative to the base URL, or absolute on the same host) as JSON."""
-        request = self.client.build_request("GET", url, params=dict(params or {}))
+        # No params: None, not {} (httpx replaces the URL's own query by any params given,
+        # even empty ones, and a next URL's query is its paging).
+        request = self.client.build_request("GET", url, params=dict(params) if params else None)
         self._refuse_other_hosts(request)
-        what = f"GET {self._redact(safe_url(request.url))}"
+        redact = self._redactor(request)
+        what = f"GET {redact(safe_url(request.url))}"
         log = dg.get_dagster_logger()
 
         def on_retry(line: str) -> None:
             self._retries += 1
-            log.warning(self._redact(line))
+            log.warning(redact(line))
 
         return call_with_retries(
-            lambda: self._attempt(request, what),
+            lambda: self._attempt(request, what, redact),
             what=what,
             policy=self._retry_policy(),
             on_retry=on_retry,
@@ -157,14 +199,14 @@ class HttpApi(dg.ConfigurableResource):
                 f"is not on {self.client.base_url.host}"
             )
 
-    def _attempt(self, request: httpx.Request, what: str) -> Any:
-        assert self._limiter is not None
+    def _attempt(self, request: httpx.Request, what: str, redact: Redactor) -> Any:
+        assert self._limiter is not None and self._clients is not None
         self._limiter.try_acquire("request", blocking=True)
-        response = self.client.send(request)
+        response = self._clients.send(request, self.deadline_seconds)
         if is_retryable_status(response.status_code):
             raise RetryableStatus(response)
         if response.status_code != 200:
-            body = self._redact(response.text[:_ERROR_BODY_CHARS])
+            body = redact(response.text[:_ERROR_BODY_CHARS])
             raise HttpApiError(
                 f"{what}: {response.status_code} {response.reason_phrase}, not retried: {body}"
             )
@@ -177,65 +219,17 @@ class HttpApi(dg.ConfigurableResource):
         self, path: str, pagination: Pagination, params: Params | None = None
     ) -> Iterator[Mapping[str, Any]]:
         """Every item of the list at ``path``, page after page, in the API's order."""
-        progress = _Progress(f"GET {self._redact(safe_url(path))}", self._retries)
-        for items in self._pages(pagination.first(path, params or {}), pagination):
-            progress.page(len(items), self._retries)
+        assert self._progress is not None
+        what = f"GET {safe_url(path)}"
+        progress = self._progress.listing(what, lambda: self._retries)
+        listing = Listing(what, self.max_pages)
+
+        def fetch(request: PageRequest) -> Any:
+            return self.get_json(request.url, request.params)
+
+        first = pagination.first(path, params or {})
+        ahead = 2 * self.max_concurrency
+        for items in pages(fetch, first, pagination, listing, self._executor, ahead):
+            progress.page(len(items))
             yield from items
-        progress.done(self._retries)
-
-    def _pages(
-        self, first: PageRequest, pagination: Pagination
-    ) -> Iterator[list[Mapping[str, Any]]]:
-        document = self.get_json(first.url, first.params)
-        items = page_items(document, pagination.items)
-        yield items
-        remaining = pagination.remaining(first, document) if items else []
-        if remaining is not None and self.max_concurrency > 1:
-            yield from self._concurrent_pages(remaining, pagination)
-            return
-        request = pagination.following(first, document, items)
-        while request is not None:
-            document = self.get_json(request.url, request.params)
-            items = page_items(document, pagination.items)
-            yield items
-            request = pagination.following(request, document, items) if items else None
-
-    def _concurrent_pages(
-        self, requests: list[PageRequest], pagination: Pagination
-    ) -> Iterator[list[Mapping[str, Any]]]:
-        def fetch(request: PageRequest) -> list[Mapping[str, Any]]:
-            return page_items(self.get_json(request.url, request.params), pagination.items)
-
-        executor = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="http-page")
-        try:
-            yield from executor.map(fetch, requests)
-        finally:
-            executor.shutdown(wait=True, cancel_futures=True)
-
-
-class _Progress:
-    """Log lines of a long listing: every ``PROGRESS_EVERY_SECONDS`` and a summary at the end."""
-
-    def __init__(self, what: str, retries_before: int) -> None:
-        self.what = what
-        self.retries_before = retries_before
-        self.pages = 0
-        self.items = 0
-        self.started = time.monotonic()
-        self.last_report = self.started
-        self.log = dg.get_dagster_logger()
-
-    def page(self, items: int, retries: int) -> None:
-        self.pages += 1
-        self.items += items
-        now = time.monotonic()
-        if now - self.last_report >= PROGRESS_EVERY_SECONDS:
-            self.last_report = now
-            self.log.info(f"{self.what}: {self._counts(retries)} so far")
-
-    def done(self, retries: int) -> None:
-        elapsed = time.monotonic() - self.started
-        self.log.info(f"{self.what}: {self._counts(retries)} in {elapsed:.1f} s")
-
-    def _counts(self, retries: int) -> str:
-        return f"{self.pages} pages, {self.items} items, {retries - self.retries_before} retries"
+        progress.done()

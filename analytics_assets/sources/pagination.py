@@ -4,15 +4,17 @@ Four styles: :class:`PageNumber` (``?page=2&page_size=100``), :class:`OffsetLimi
 (``?offset=200&limit=100``), :class:`NextCursor` (pass the answer's cursor back) and
 :class:`NextUrl` (follow the answer's ``next`` link). Each names where the items are in an
 answer (a dotted path such as ``data.items``). The first two can tell every remaining page
-from the first answer's total, which lets the client fetch them concurrently.
+from the first answer's total, which lets the client fetch them concurrently; those pages
+are a lazy :class:`PageRange` (its length is known, its requests are made one at a time),
+so a huge or wrong total costs no memory before the client refuses it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 Params = Mapping[str, str | int | float]
 
@@ -27,6 +29,29 @@ class PageRequest:
 
     url: str
     params: Params = field(default_factory=dict)
+
+
+class PageRange(Sequence[PageRequest]):
+    """The requests of a run of pages, made on demand: ``make(n)`` for each ``n`` of ``numbers``."""
+
+    def __init__(self, numbers: range, make: Callable[[int], PageRequest]) -> None:
+        self.numbers = numbers
+        self.make = make
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    @overload
+    def __getitem__(self, index: int) -> PageRequest: ...
+    @overload
+    def __getitem__(self, index: slice) -> PageRange: ...
+    def __getitem__(self, index: int | slice) -> PageRequest | PageRange:
+        if isinstance(index, slice):
+            return PageRange(self.numbers[index], self.make)
+        return self.make(self.numbers[index])
+
+    def __iter__(self) -> Iterator[PageRequest]:
+        return map(self.make, self.numbers)
 
 
 def lookup(document: Any, path: str) -> Any:
@@ -78,7 +103,7 @@ class Pagination(Protocol):
         self, request: PageRequest, document: Any, items: list[Mapping[str, Any]]
     ) -> PageRequest | None: ...
 
-    def remaining(self, request: PageRequest, document: Any) -> list[PageRequest] | None: ...
+    def remaining(self, request: PageRequest, document: Any) -> Sequence[PageRequest] | None: ...
 
 
 @dataclass(frozen=True)
@@ -106,16 +131,16 @@ class PageNumber:
             return None
         return self._page(request.url, request.params, int(request.params[self.page_param]) + 1)
 
-    def remaining(self, request: PageRequest, document: Any) -> list[PageRequest] | None:
+    def remaining(self, request: PageRequest, document: Any) -> PageRange | None:
         total = _total(document, self.total)
         if total is None:
             return None
         pages = math.ceil(total / self.page_size)
         first = int(request.params[self.page_param])
-        return [
-            self._page(request.url, request.params, page)
-            for page in range(first + 1, self.first_page + pages)
-        ]
+        return PageRange(
+            range(first + 1, self.first_page + pages),
+            lambda page: self._page(request.url, request.params, page),
+        )
 
 
 @dataclass(frozen=True)
@@ -143,12 +168,15 @@ class OffsetLimit:
         offset = int(request.params[self.offset_param]) + len(items)
         return self._at(request.url, request.params, offset)
 
-    def remaining(self, request: PageRequest, document: Any) -> list[PageRequest] | None:
+    def remaining(self, request: PageRequest, document: Any) -> PageRange | None:
         total = _total(document, self.total)
         if total is None:
             return None
         start = int(request.params[self.offset_param]) + self.limit
-        return [self._at(request.url, request.params, o) for o in range(start, total, self.limit)]
+        return PageRange(
+            range(start, total, self.limit),
+            lambda offset: self._at(request.url, request.params, offset),
+        )
 
 
 @dataclass(frozen=True)
@@ -172,7 +200,7 @@ class NextCursor:
             return None
         return PageRequest(request.url, {**request.params, self.cursor_param: cursor})
 
-    def remaining(self, request: PageRequest, document: Any) -> list[PageRequest] | None:
+    def remaining(self, request: PageRequest, document: Any) -> PageRange | None:
         return None
 
 
@@ -196,5 +224,5 @@ class NextUrl:
             raise PaginationError(f"{self.next_url!r} of the answer is not a URL: {url!r}")
         return PageRequest(url)
 
-    def remaining(self, request: PageRequest, document: Any) -> list[PageRequest] | None:
+    def remaining(self, request: PageRequest, document: Any) -> PageRange | None:
         return None

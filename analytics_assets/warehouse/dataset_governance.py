@@ -40,6 +40,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from analytics_assets.extract.names import MAX_TABLE_DESCRIPTION
+
 if TYPE_CHECKING:  # settings import the parsers here: keep the BigQuery client out of them
     from google.cloud import bigquery
 
@@ -49,7 +51,9 @@ READER, WRITER = "READER", "WRITER"
 MANAGED_ROLES = frozenset({READER, WRITER})
 GROUP_ENTITY = "groupByEmail"
 ACCESS_RECORD_PREFIX = "Access managed by analytics_assets for groups: "
-#: BigQuery keeps 16,384 characters of description; the rest is room for the access record.
+#: BigQuery keeps 16,384 characters of a dataset's description; the configured text may
+#: take half, the rest is room for the access record.
+MAX_DATASET_DESCRIPTION = MAX_TABLE_DESCRIPTION
 MAX_CONFIGURED_DESCRIPTION = 8_192
 #: BigQuery allows 64 labels on a resource; one is ``managed-by``.
 MAX_CONFIGURED_LABELS = 63
@@ -79,7 +83,9 @@ class DatasetPolicy:
     ) -> DatasetPolicy:
         roles = {email.lower(): READER for email in readers}
         roles.update({email.lower(): WRITER for email in writers})
-        return cls(description or DEFAULT_DATASET_DESCRIPTION, dict(labels), roles)
+        text = check_description(description or DEFAULT_DATASET_DESCRIPTION)
+        check_described_length(text, roles)
+        return cls(text, dict(labels), roles)
 
 
 # --- parsing the settings (ValueError says what is wrong; settings names the variable) ----
@@ -142,18 +148,41 @@ def check_description(text: str) -> str:
             f"{len(text)} characters; at most {MAX_CONFIGURED_DESCRIPTION} (BigQuery keeps "
             "16,384, the rest holds the record of the groups analytics_assets manages)"
         )
+    if any(line.startswith(ACCESS_RECORD_PREFIX) for line in text.splitlines()):
+        raise ValueError(
+            f"a line starts with {ACCESS_RECORD_PREFIX.strip()!r}, the record analytics_assets "
+            "writes itself of the groups it manages (a copy would make it remove groups it "
+            "never granted): remove that line"
+        )
     return text
+
+
+def check_described_length(text: str, groups: Iterable[str]) -> str:
+    """The dataset description (``text`` and the record of ``groups``) if BigQuery keeps it."""
+    full = described(text, groups)
+    if len(full) > MAX_DATASET_DESCRIPTION:
+        raise ValueError(
+            f"the description ({len(text):,} characters) and the record of the "
+            f"{len(set(groups))} managed groups make {len(full):,} characters; BigQuery keeps "
+            f"at most {MAX_DATASET_DESCRIPTION:,}: shorten BIGQUERY_DATASET_DESCRIPTION or "
+            "configure fewer groups"
+        )
+    return full
 
 
 # --- the access record in the description ------------------------------------------------
 
 
 def recorded_groups(description: str | None) -> frozenset[str]:
-    """The group emails the description's access record names (none without a record)."""
-    for line in reversed((description or "").splitlines()):
-        if line.startswith(ACCESS_RECORD_PREFIX):
-            return frozenset(_items(line.removeprefix(ACCESS_RECORD_PREFIX).lower()))
-    return frozenset()
+    """The group emails the description's access record names (none without a record).
+
+    The record is the description's last line, after a blank line, as :func:`described`
+    writes it; a line like it anywhere else is text, never a record.
+    """
+    lines = (description or "").splitlines()
+    if len(lines) < 3 or lines[-2] or not lines[-1].startswith(ACCESS_RECORD_PREFIX):
+        return frozenset()
+    return frozenset(_items(lines[-1].removeprefix(ACCESS_RECORD_PREFIX).lower()))
 
 
 def described(text: str, groups: Iterable[str]) -> str:

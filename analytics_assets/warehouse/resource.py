@@ -13,16 +13,18 @@ needed, not when the code location loads: it is 1.5 s of every load otherwise.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
 
-from analytics_assets.extract.schema import check_identifier, check_project_id
+from analytics_assets.extract.names import check_identifier, check_project_id
 from analytics_assets.warehouse.dataset_governance import (
     DEFAULT_DATASET_DESCRIPTION,
     DatasetPolicy,
 )
+from analytics_assets.warehouse.limits import check_location, check_maximum_bytes_billed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from google.cloud.bigquery.table import RowIterator
 
     from analytics_assets.rows.staging import StagedRows
+    from analytics_assets.warehouse.api_retries import Retries
     from analytics_assets.warehouse.tables import TableManager
 
 _LABEL_VALUE_MAX = 63
@@ -41,10 +44,29 @@ def job_labels(asset_name: str) -> dict[str, str]:
     return {"asset": value[:_LABEL_VALUE_MAX], "tool": "analytics-assets"}
 
 
-def check_warehouse_names(warehouse: BigQueryWarehouse) -> None:
-    """Refuse a malformed project id or dataset name: both are pasted into every table id."""
+def check_warehouse(warehouse: BigQueryWarehouse) -> None:
+    """Refuse what BigQuery would refuse in every run: a malformed project id or dataset name
+    (both are pasted into every table id), a location it does not have, a
+    ``maximum_bytes_billed`` under its minimum, a description it cannot keep. Raises
+    :class:`WarehouseConfigError` naming the setting."""
     check_project_id(warehouse.project, "BIGQUERY_PROJECT")
     check_identifier(warehouse.dataset, "BIGQUERY_DATASET")
+    for setting, check in (
+        ("BIGQUERY_LOCATION", lambda: check_location(warehouse.location)),
+        (
+            "BIGQUERY_MAXIMUM_BYTES_BILLED",
+            lambda: check_maximum_bytes_billed(warehouse.maximum_bytes_billed),
+        ),
+        ("BIGQUERY_DATASET_DESCRIPTION", warehouse.dataset_policy),
+    ):
+        try:
+            check()
+        except ValueError as problem:
+            raise WarehouseConfigError(f"{setting}: {problem}") from None
+
+
+class WarehouseConfigError(ValueError):
+    """The warehouse is configured with a value BigQuery would refuse."""
 
 
 class BigQueryWarehouse(dg.ConfigurableResource):
@@ -55,6 +77,7 @@ class BigQueryWarehouse(dg.ConfigurableResource):
     location: str = "EU"
     #: The REST endpoint of a BigQuery emulator; None: Google's BigQuery.
     emulator_url: str | None = None
+    #: The cost guard of every query job, at least 10 MiB (BIGQUERY_MAXIMUM_BYTES_BILLED).
     maximum_bytes_billed: int | None = None
     #: ANALYTICS_ENV this warehouse belongs to (demo, local, production): shown in the UI.
     environment: str = "production"
@@ -66,13 +89,14 @@ class BigQueryWarehouse(dg.ConfigurableResource):
     writer_groups: list[str] = Field(default_factory=list)
 
     _client: Any = PrivateAttr(default=None)  # a bigquery.Client once get_client() ran
+    _endpoint: str | None = PrivateAttr(default=None)  # where that client sends its requests
 
     @property
     def uses_emulator(self) -> bool:
         return self.emulator_url is not None
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        check_warehouse_names(self)
+        check_warehouse(self)
 
     def endpoint(self) -> str | None:
         """Where the client sends its requests; None for Google's BigQuery."""
@@ -86,7 +110,7 @@ class BigQueryWarehouse(dg.ConfigurableResource):
 
             from analytics_assets.warehouse.credentials import credentials_from_environment
 
-            endpoint = self.endpoint()
+            endpoint = self._endpoint = self.endpoint()
             if endpoint:
                 self._client = bigquery.Client(
                     project=self.project,
@@ -107,11 +131,27 @@ class BigQueryWarehouse(dg.ConfigurableResource):
             self.dataset_description, self.dataset_labels, self.reader_groups, self.writer_groups
         )
 
+    def retries(self) -> Retries:
+        """How long calls are retried: Google's defaults, or briefly on an emulator."""
+        from analytics_assets.warehouse.api_retries import Retries
+
+        return Retries.for_endpoint(self.uses_emulator)
+
+    def _unreachable(self) -> AbstractContextManager[None]:
+        from analytics_assets.warehouse.api_retries import explain_unreachable
+
+        return explain_unreachable(self._endpoint)
+
     def tables(self) -> TableManager:
         from analytics_assets.warehouse.tables import TableManager
 
         return TableManager(
-            self.get_client(), self.project, self.dataset, self.location, self.dataset_policy()
+            self.get_client(),
+            self.project,
+            self.dataset,
+            self.location,
+            self.dataset_policy(),
+            self.retries(),
         )
 
     def table_id(self, table: str) -> str:
@@ -125,17 +165,26 @@ class BigQueryWarehouse(dg.ConfigurableResource):
         )
 
     def run_query(self, sql: str, asset_name: str) -> RowIterator:
-        job = self.get_client().query(sql, job_config=self.query_config(asset_name))
-        return job.result()
+        retries = self.retries()
+        client = self.get_client()
+        with self._unreachable():
+            job = client.query(
+                sql,
+                job_config=self.query_config(asset_name),
+                retry=retries.api,
+                job_retry=retries.job,
+            )
+            return job.result(retry=retries.api, job_retry=retries.job)
 
     def write_days(self, staged: StagedRows) -> str:
         """Create what is missing, check the schema, and atomically replace the staged days."""
         from analytics_assets.warehouse.day_replace import DayReplacer
 
         tables = self.tables()
-        tables.ensure_dataset()
-        tables.ensure_table(staged.spec)
-        DayReplacer(tables, self.query_config(staged.spec.name)).replace_days(staged)
+        with self._unreachable():
+            tables.ensure_dataset()
+            tables.ensure_table(staged.spec)
+            DayReplacer(tables, self.query_config(staged.spec.name)).replace_days(staged)
         return tables.table_id(staged.spec.name)
 
     def read_days(
@@ -151,4 +200,5 @@ class BigQueryWarehouse(dg.ConfigurableResource):
         table_id = self.table_id(check_identifier(table, "table"))
         sql = f"SELECT {selected} FROM `{table_id}`{where} ORDER BY `date`"
         rows = self.run_query(sql, table)
-        return rows.to_arrow(create_bqstorage_client=False).to_pandas()
+        with self._unreachable():
+            return rows.to_arrow(create_bqstorage_client=False).to_pandas()

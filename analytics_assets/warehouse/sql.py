@@ -1,11 +1,11 @@
 """The SQL text the warehouse sends, built in one place from checked identifiers.
 
 Every identifier pasted here (project, dataset, table, column) was validated before
-(:func:`~analytics_assets.extract.schema.check_identifier`, ``check_project_id``); days are
+(:func:`~analytics_assets.extract.names.check_identifier`, ``check_project_id``); days are
 DATE literals. The day-replace script is one BigQuery transaction: ``BEGIN TRANSACTION``,
-DML only, an explicit ``COMMIT TRANSACTION`` (BigQuery rolls back a script that ends
-without one and refuses DDL inside one; the emulator does neither, so tests hold the
-text to these rules).
+DML only (one MERGE), an explicit ``COMMIT TRANSACTION`` (BigQuery rolls back a script
+that ends without one and refuses DDL inside one; the emulator does neither, so tests
+hold the text to these rules).
 """
 
 from __future__ import annotations
@@ -16,30 +16,47 @@ from collections.abc import Sequence
 from analytics_assets.extract.schema import DATE_COLUMN
 
 
-def days_predicate(days: Sequence[dt.date]) -> str:
-    """SQL selecting ``days`` on the date column; a contiguous range becomes one BETWEEN."""
+def days_predicate(days: Sequence[dt.date], table: str | None = None) -> str:
+    """SQL selecting ``days`` on the date column (of ``table``, an alias, if given); a
+    contiguous range becomes one BETWEEN."""
     ordered = sorted(set(days))
     if not ordered:
         raise ValueError("no day to select")
+    column = f"{table}.`{DATE_COLUMN}`" if table else f"`{DATE_COLUMN}`"
     first, last = ordered[0], ordered[-1]
     if (last - first).days + 1 == len(ordered):
-        return f"`{DATE_COLUMN}` BETWEEN DATE '{first.isoformat()}' AND DATE '{last.isoformat()}'"
+        return f"{column} BETWEEN DATE '{first.isoformat()}' AND DATE '{last.isoformat()}'"
     listed = ", ".join(f"DATE '{d.isoformat()}'" for d in ordered)
-    return f"`{DATE_COLUMN}` IN ({listed})"
+    return f"{column} IN ({listed})"
 
 
 def replace_script(
     table_id: str, staging_id: str | None, columns: Sequence[str], days: Sequence[dt.date]
 ) -> str:
-    column_list = ", ".join(f"`{c}`" for c in columns)
-    insert = (
-        f"INSERT INTO `{table_id}` ({column_list}) SELECT {column_list} FROM `{staging_id}`;\n"
-        if staging_id
-        else ""
-    )
-    return (
-        "BEGIN TRANSACTION;\n"
-        f"DELETE FROM `{table_id}` WHERE {days_predicate(days)};\n"
-        f"{insert}"
-        "COMMIT TRANSACTION;"
-    )
+    """The transaction replacing ``days`` of ``table_id`` with the rows of ``staging_id``.
+
+    With rows, the whole replace is ONE statement, a MERGE that deletes the days' old
+    rows and inserts the staged ones: one DML statement is atomic by itself, on BigQuery
+    and on the embedded emulator alike, which runs a script's statements one by one and
+    loses the days if it dies between a DELETE and its INSERT. The join key is never
+    equal (a NULL date), so every target row of the days is "not matched by source"
+    (deleted) and every staged row "not matched" (inserted), with one hash join and no
+    comparison of rows. Without rows, a DELETE (one statement too).
+    """
+    if staging_id is None:
+        change = f"DELETE FROM `{table_id}` WHERE {days_predicate(days)};\n"
+    else:
+        column_list = ", ".join(f"`{c}`" for c in columns)
+        values = ", ".join(f"source.`{c}`" for c in columns)
+        key = "never_equal"
+        while key in columns:  # a name no column of the table has
+            key = f"_{key}"
+        change = (
+            f"MERGE `{table_id}` AS target\n"
+            f"USING (SELECT {column_list}, CAST(NULL AS DATE) AS `{key}` "
+            f"FROM `{staging_id}`) AS source\n"
+            f"ON target.`{DATE_COLUMN}` = source.`{key}`\n"
+            f"WHEN NOT MATCHED BY SOURCE AND {days_predicate(days, 'target')} THEN DELETE\n"
+            f"WHEN NOT MATCHED BY TARGET THEN INSERT ({column_list}) VALUES ({values});\n"
+        )
+    return f"BEGIN TRANSACTION;\n{change}COMMIT TRANSACTION;"

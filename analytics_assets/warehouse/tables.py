@@ -17,12 +17,15 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
-from google.api_core.exceptions import NotFound, PreconditionFailed
+from google.api_core.exceptions import GoogleAPICallError, NotFound, PreconditionFailed
 from google.cloud import bigquery
 
 from analytics_assets.extract.schema import DATE_COLUMN, TableSpec
+from analytics_assets.warehouse import dataset_api
+from analytics_assets.warehouse.api_retries import Retries
 from analytics_assets.warehouse.dataset_governance import (
     MANAGED_BY_LABEL,
+    READER,
     DatasetPolicy,
     reconcile,
 )
@@ -49,6 +52,32 @@ class SchemaMismatchError(RuntimeError):
 
 class DatasetLocationError(RuntimeError):
     """The dataset exists in another location than the configured one."""
+
+
+class DatasetGovernanceError(RuntimeError):
+    """BigQuery refused the configured access of the dataset (e.g. a group it does not know)."""
+
+
+def unknown_group_error(error: GoogleAPICallError, policy: DatasetPolicy) -> DatasetGovernanceError:
+    """What to fix when BigQuery answers an access update with ``Not found: Email …``."""
+    text = str(error)
+    named = [email for email in sorted(policy.group_roles) if email in text.lower()]
+    if not named:
+        return DatasetGovernanceError(
+            f"BigQuery refused the dataset's access list ({text}): an email in it is not a "
+            "group BigQuery knows; check BIGQUERY_READER_GROUPS and BIGQUERY_WRITER_GROUPS"
+        )
+    email = named[0]
+    variable = (
+        "BIGQUERY_READER_GROUPS"
+        if policy.group_roles[email] == READER
+        else "BIGQUERY_WRITER_GROUPS"
+    )
+    return DatasetGovernanceError(
+        f"{variable}: BigQuery does not know the group {email} ({text}); nothing was written. "
+        f"Create the group (Google Workspace or Cloud Identity), or correct or remove it in "
+        f"{variable}"
+    )
 
 
 @dataclass(frozen=True)
@@ -130,12 +159,16 @@ class TableManager:
         dataset: str,
         location: str,
         policy: DatasetPolicy | None = None,
+        retries: Retries | None = None,
     ) -> None:
         self.client = client
         self.project = project
         self.dataset = dataset
         self.location = location
         self.policy = policy or DatasetPolicy()
+        #: How long API calls and query jobs are retried (connection errors, 429, 5xx).
+        self.retries = retries or Retries()
+        self.retry = self.retries.api
 
     @property
     def dataset_id(self) -> str:
@@ -160,11 +193,18 @@ class TableManager:
         dataset = self._get_or_create_dataset()
         self._check_location(dataset)
         changed = reconcile(dataset, self.policy)
-        return self.client.update_dataset(dataset, changed) if changed else dataset
+        if not changed:
+            return dataset
+        try:
+            return dataset_api.update_dataset(self.client, dataset, changed, self.retry)
+        except NotFound as error:
+            if "email" in str(error).lower():
+                raise unknown_group_error(error, self.policy) from None
+            raise
 
     def _get_or_create_dataset(self) -> bigquery.Dataset:
         try:
-            return self.client.get_dataset(self.dataset_id)
+            return dataset_api.get_dataset(self.client, self.dataset_id, self.retry)
         except NotFound:
             # No access entries at creation: BigQuery then adds its defaults (project
             # owners, writers, readers, and the creator as OWNER); groups come in the update.
@@ -172,7 +212,7 @@ class TableManager:
             dataset.location = self.location
             dataset.labels = {**MANAGED_BY_LABEL, **self.policy.labels}
             dataset.description = self.policy.description
-            return self.client.create_dataset(dataset, exists_ok=True)
+            return self.client.create_dataset(dataset, exists_ok=True, retry=self.retry)
 
     def _check_location(self, dataset: bigquery.Dataset) -> None:
         if (dataset.location or "").lower() != self.location.lower():
@@ -186,7 +226,7 @@ class TableManager:
         """Create the table if missing; otherwise check it against ``spec`` and adopt it."""
         table_id = self.table_id(spec.name)
         try:
-            live = self.client.get_table(table_id)
+            live = self.client.get_table(table_id, retry=self.retry)
         except NotFound:
             table = bigquery.Table(table_id, schema=schema_fields(spec))
             table.time_partitioning = bigquery.TimePartitioning(
@@ -194,7 +234,7 @@ class TableManager:
             )
             table.description = spec.description
             table.labels = {**MANAGED_BY_LABEL, **marker_labels(spec)}
-            return self.client.create_table(table, exists_ok=True)
+            return self.client.create_table(table, exists_ok=True, retry=self.retry)
         self.check_schema(spec, live)
         return self._adopt(spec, live)
 
@@ -205,7 +245,7 @@ class TableManager:
         if not missing:
             return live
         live.labels = {**live.labels, **missing}
-        return self.client.update_table(live, ["labels"])
+        return self.client.update_table(live, ["labels"], retry=self.retry)
 
     def check_schema(self, spec: TableSpec, live: bigquery.Table) -> None:
         problems = describe_table_drift(spec, live)

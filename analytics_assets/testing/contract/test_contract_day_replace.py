@@ -142,7 +142,7 @@ def test_a_replace_failing_inside_its_transaction_leaves_the_days_intact(
     write(contract_warehouse, extractor, [MARCH_30, MARCH_31], tmp_path)
     before = table_rows(contract_warehouse, "contract_intact")
     tables = contract_warehouse.tables()
-    # The staging table has gone (expired, dropped): the INSERT fails after the DELETE ran.
+    # The staging table has gone (expired, dropped): the replace fails inside its transaction.
     script = replace_script(
         tables.table_id("contract_intact"),
         tables.table_id("_staging_contract_intact_gone"),

@@ -11,6 +11,10 @@
   launch a backfill (no ``BackfillRequest``; ``RunRequest.for_asset_graph_subset`` is
   "intentionally left private") nor to list the backfills that have not finished.
 
+The backfill names are imported when a sensor first uses them: their modules pull in
+Dagster's backfill daemon and workspace machinery (0.15-0.3 s), which loading the code
+location or running an extract does not need.
+
 ``analytics_assets_tests/test_dagster_private.py`` fails loudly, naming what changed, if a
 Dagster upgrade moves or changes any name used here.
 """
@@ -25,15 +29,12 @@ import dagster as dg
 from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData,
 )
-from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
-from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
-
-#: Backfills that may still launch runs.
-ACTIVE_BACKFILL_STATUSES = (BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING)
 
 
 def backfill_request(subsets: Mapping[dg.AssetKey, Any], tags: Mapping[str, str]) -> dg.RunRequest:
     """A sensor's request for one real backfill of these partitions (subsets) of these assets."""
+    from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
+
     subset = AssetGraphSubset(partitions_subsets_by_asset_key=dict(subsets))
     return dg.RunRequest.for_asset_graph_subset(subset, tags=dict(tags))
 
@@ -42,10 +43,12 @@ def days_in_unfinished_backfills(
     instance: dg.DagsterInstance, asset_graph: Any, asset_keys: Sequence[dg.AssetKey]
 ) -> dict[dg.AssetKey, set[str]]:
     """The partition keys of ``asset_keys`` targeted by asset backfills still requested."""
+    from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
+
+    # the backfills that may still launch runs
+    active = [BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING]
     busy: dict[dg.AssetKey, set[str]] = defaultdict(set)
-    backfills = instance.get_backfills(
-        filters=BulkActionsFilter(statuses=list(ACTIVE_BACKFILL_STATUSES))
-    )
+    backfills = instance.get_backfills(filters=BulkActionsFilter(statuses=active))
     for backfill in backfills:
         if not backfill.is_asset_backfill:
             continue

@@ -8,7 +8,6 @@ module is not found twice), and two extractors writing one table are refused.
 from __future__ import annotations
 
 import importlib
-import inspect
 import pkgutil
 from collections.abc import Iterable, Iterator
 from types import ModuleType
@@ -43,8 +42,11 @@ def _modules(name: str) -> Iterator[ModuleType]:
 def _defined_extractors(module: ModuleType) -> list[type[Extractor]]:
     return [
         cls
-        for _, cls in inspect.getmembers(module, inspect.isclass)
-        if issubclass(cls, Extractor) and cls.__module__ == module.__name__ and "table" in vars(cls)
+        for cls in vars(module).values()
+        if isinstance(cls, type)
+        and issubclass(cls, Extractor)
+        and cls.__module__ == module.__name__
+        and "table" in vars(cls)
     ]
 
 

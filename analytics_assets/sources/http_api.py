@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from pydantic import Field, PrivateAttr
-from pyrate_limiter import Limiter, Rate
 
 from analytics_assets.sources.http_deadline import DeadlineClients
 from analytics_assets.sources.http_retry import (
@@ -36,6 +35,7 @@ from analytics_assets.sources.urls import Redactor, refuse_credentials_in_url, s
 
 if TYPE_CHECKING:
     import httpx
+    from pyrate_limiter import Limiter
 
 USER_AGENT = "analytics-assets/0.1 (+https://github.com/; Dagster extractor)"
 _ERROR_BODY_CHARS = 200
@@ -121,7 +121,8 @@ class HttpApi(dg.ConfigurableResource):
 
     def open(self, base_url: str) -> None:
         """Create the clients and the rate limiter (Dagster calls this before a run's steps)."""
-        import httpx  # imported on first use: the code location loads without it
+        import httpx  # imported on first use: the code location loads without them
+        from pyrate_limiter import Limiter, Rate
 
         _refuse_credentials(base_url)
         _mask_credentials_in_httpx_logs()

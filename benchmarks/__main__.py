@@ -34,9 +34,21 @@ def main() -> None:
         action="append",
         help="run only this section (repeatable); default: all four",
     )
+    parser.add_argument(
+        "--days", type=int, help="catch-up/daily: only the last DAYS of the history (to iterate)"
+    )
+    parser.add_argument("--scale", type=float, help="ANALYTICS_DEMO_SCALE of the seeded history")
+    parser.add_argument(
+        "--repeat", type=int, help="catch-ups per instance, interleaved with the raw floor"
+    )
+    parser.add_argument(
+        "--levers",
+        action="store_true",
+        help="catch-up: also on the instances without this project's event storage levers",
+    )
     args = parser.parse_args()
     sections = args.only or SECTIONS
-    config = QUICK if args.quick else FULL
+    config = (QUICK if args.quick else FULL).resized(args.days, args.scale, args.repeat)
     started = time.perf_counter()
     report = Report(
         f"analytics_assets benchmark ({config.name}), {dt.date.today()}, "
@@ -66,7 +78,7 @@ def main() -> None:
                 f"benchmarked assets: {', '.join(k.to_user_string() for k in location.asset_keys)}"
             )
         if "catch-up" in sections:
-            measure_catch_up(location, config, report)
+            measure_catch_up(location, config, report, args.levers)
         if "daily" in sections:
             measure_daily_run(location, config, report)
         if "big-day" in sections:

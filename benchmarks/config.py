@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -33,10 +34,25 @@ class BenchmarkConfig:
     #: Load once before timing, so the generated modules are compiled (as in a deployed image).
     warm_load: bool = True
     timezone: str = "Europe/Paris"
+    #: Catch-ups per instance, interleaved with the raw floor (medians are reported).
+    catch_up_repetitions: int = 1
 
     @property
     def days(self) -> int:
         return (self.last_date - self.first_date).days + 1
+
+    def resized(
+        self, days: int | None = None, scale: float | None = None, repetitions: int | None = None
+    ) -> BenchmarkConfig:
+        """This run over the last ``days`` of its history, seeded at ``scale``, repeated."""
+        first = self.first_date if days is None else self.last_date - dt.timedelta(days=days - 1)
+        return dataclasses.replace(
+            self,
+            name=self.name if days is None and scale is None else f"{self.name}, resized",
+            first_date=first,
+            scale=self.scale if scale is None else scale,
+            catch_up_repetitions=repetitions or self.catch_up_repetitions,
+        )
 
 
 FULL = BenchmarkConfig(
@@ -52,6 +68,7 @@ FULL = BenchmarkConfig(
     big_day_repetitions=3,
     generated_extractors=200,
     load_repetitions=5,
+    catch_up_repetitions=3,
 )
 
 QUICK = BenchmarkConfig(

@@ -157,13 +157,18 @@ def variants(levers: bool) -> tuple[list[Variant], list[Variant]]:
     production = [Variant("PostgreSQL", lambda _home: production_instance())]
     if levers:
         unbatched = {"DAGSTER_EVENT_BATCH_SIZE": "0"}
-        production.append(
+        production += [
             Variant(
-                "PostgreSQL, DAGSTER_EVENT_BATCH_SIZE=0",
-                lambda _home: production_instance(unbatched),
+                "PostgreSQL, dagster-postgres' event storage",
+                lambda _home: production_instance(dagster_storage=True),
                 configured=False,
-            )
-        )
+            ),
+            Variant(
+                "PostgreSQL, dagster-postgres' event storage, DAGSTER_EVENT_BATCH_SIZE=0",
+                lambda _home: production_instance(unbatched, dagster_storage=True),
+                configured=False,
+            ),
+        ]
     return embedded, production
 
 

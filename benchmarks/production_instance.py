@@ -11,7 +11,6 @@ as one multi-row INSERT.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
@@ -21,6 +20,7 @@ from unittest import mock
 
 import dagster as dg
 import psycopg
+import yaml
 from psycopg import sql
 
 import analytics_assets
@@ -45,6 +45,18 @@ def _execute(statement: sql.Composed) -> None:
         admin.execute(statement)
 
 
+def _instance_yaml(dagster_storage: bool) -> str:
+    text = PRODUCTION_YAML.read_text()
+    if not dagster_storage:
+        return text
+    config = yaml.safe_load(text)
+    database = config["run_storage"]["config"]["postgres_db"]
+    for key in ("run_storage", "event_log_storage", "schedule_storage"):
+        del config[key]
+    config["storage"] = {"postgres": {"postgres_db": database}}
+    return yaml.safe_dump(config)
+
+
 def instance_environment(database: str) -> dict[str, str]:
     """The DAGSTER_PG_* variables the production dagster.yaml reads, for the local server."""
     return {
@@ -58,10 +70,11 @@ def instance_environment(database: str) -> dict[str, str]:
 
 @contextmanager
 def production_instance(
-    run_worker: Mapping[str, str] = RUN_WORKER_ENVIRONMENT,
+    run_worker: Mapping[str, str] = RUN_WORKER_ENVIRONMENT, dagster_storage: bool = False
 ) -> Iterator[dg.DagsterInstance]:
     """A DagsterInstance built from the production dagster.yaml on a fresh database, with
-    ``run_worker`` set in the environment while it is used."""
+    ``run_worker`` set in the environment while it is used; with ``dagster_storage``, the
+    yaml's storages replaced by dagster-postgres' own (``storage: postgres``)."""
     database = f"benchmark_instance_{uuid.uuid4().hex[:8]}"
     _execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     variables = {**instance_environment(database), **run_worker}
@@ -70,7 +83,7 @@ def production_instance(
             tempfile.TemporaryDirectory(prefix="benchmark-production-") as home,
             mock.patch.dict(os.environ, variables),
         ):
-            shutil.copy(PRODUCTION_YAML, Path(home) / "dagster.yaml")
+            (Path(home) / "dagster.yaml").write_text(_instance_yaml(dagster_storage))
             instance = dg.DagsterInstance.from_config(home)
             try:
                 yield instance

@@ -22,7 +22,7 @@ from benchmarks.environment import (
 from benchmarks.report import Report
 
 DATASET = "benchmark"
-SECTIONS = ("catch-up", "daily", "big-day", "load")
+SECTIONS = ("catch-up", "daily", "big-day", "load", "linearity")
 
 
 def main() -> None:
@@ -32,7 +32,7 @@ def main() -> None:
         "--only",
         choices=SECTIONS,
         action="append",
-        help="run only this section (repeatable); default: all four",
+        help="run only this section (repeatable); default: all",
     )
     parser.add_argument(
         "--days", type=int, help="catch-up/daily: only the last DAYS of the history (to iterate)"
@@ -83,6 +83,10 @@ def main() -> None:
             measure_daily_run(location, config, report)
         if "big-day" in sections:
             measure_big_day(config.big_day_rows, config.big_day_repetitions, emulator_url, report)
+        if "linearity" in sections and config.linearity_years:
+            from benchmarks.linearity import measure_linearity
+
+            measure_linearity(config, report)
         if "load" in sections:
             measure_code_location(
                 config.generated_extractors, config.load_repetitions, config.warm_load, report

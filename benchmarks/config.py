@@ -36,6 +36,13 @@ class BenchmarkConfig:
     timezone: str = "Europe/Paris"
     #: Catch-ups per instance, interleaved with the raw floor (medians are reported).
     catch_up_repetitions: int = 1
+    #: Linearity: catch-up of these many years with this many generated extractors, and of
+    #: this many days with each count of generated extractors; repetitions (none: skipped).
+    linearity_years: tuple[float, ...] = ()
+    linearity_year_extractors: int = 1
+    linearity_extractors: tuple[int, ...] = ()
+    linearity_extractor_days: int = 30
+    linearity_repetitions: int = 3
 
     @property
     def days(self) -> int:
@@ -69,6 +76,8 @@ FULL = BenchmarkConfig(
     generated_extractors=200,
     load_repetitions=5,
     catch_up_repetitions=3,
+    linearity_years=(1, 3, 10),
+    linearity_extractors=(10, 50),
 )
 
 QUICK = BenchmarkConfig(

@@ -76,9 +76,9 @@ FULL = BenchmarkConfig(
     generated_extractors=200,
     load_repetitions=5,
     catch_up_repetitions=3,
-    # history lengths 1:3:10 (37, 110, 365 days) and 10 vs 50 extractors over 10 days: a few
-    # minutes; the same sizes scaled up (1, 3, 10 years) take about 10x longer
-    linearity_years=(0.1, 0.3, 1),
+    # history lengths 1:3:10 (182, 548, 1,826 days: 3, 7 and 21 runs of 90 days) and 10 vs 50
+    # extractors over 10 days: about 5 minutes; 1, 3, 10 years take about twice as long
+    linearity_years=(0.5, 1.5, 5),
     linearity_extractors=(10, 50),
     linearity_extractor_days=10,
 )

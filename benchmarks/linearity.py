@@ -45,7 +45,9 @@ def _measure(folder: Path, days: int, last: dt.date, chunk_days: int) -> dict[st
         capture_output=True,
         text=True,
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"linearity: {days} days, {folder.name} extractors: {result}", file=sys.stderr)
+    return result
 
 
 def _rows(

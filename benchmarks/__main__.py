@@ -22,7 +22,7 @@ from benchmarks.environment import (
 from benchmarks.report import Report
 
 DATASET = "benchmark"
-SECTIONS = ("catch-up", "daily", "big-day", "load")
+SECTIONS = ("catch-up", "daily", "big-day", "load", "linearity")
 
 
 def main() -> None:
@@ -32,11 +32,23 @@ def main() -> None:
         "--only",
         choices=SECTIONS,
         action="append",
-        help="run only this section (repeatable); default: all four",
+        help="run only this section (repeatable); default: all",
+    )
+    parser.add_argument(
+        "--days", type=int, help="catch-up/daily: only the last DAYS of the history (to iterate)"
+    )
+    parser.add_argument("--scale", type=float, help="ANALYTICS_DEMO_SCALE of the seeded history")
+    parser.add_argument(
+        "--repeat", type=int, help="catch-ups per instance, interleaved with the raw floor"
+    )
+    parser.add_argument(
+        "--levers",
+        action="store_true",
+        help="catch-up: also on the instances without this project's event storage levers",
     )
     args = parser.parse_args()
     sections = args.only or SECTIONS
-    config = QUICK if args.quick else FULL
+    config = (QUICK if args.quick else FULL).resized(args.days, args.scale, args.repeat)
     started = time.perf_counter()
     report = Report(
         f"analytics_assets benchmark ({config.name}), {dt.date.today()}, "
@@ -66,11 +78,15 @@ def main() -> None:
                 f"benchmarked assets: {', '.join(k.to_user_string() for k in location.asset_keys)}"
             )
         if "catch-up" in sections:
-            measure_catch_up(location, config, report)
+            measure_catch_up(location, config, report, args.levers)
         if "daily" in sections:
             measure_daily_run(location, config, report)
         if "big-day" in sections:
             measure_big_day(config.big_day_rows, config.big_day_repetitions, emulator_url, report)
+        if "linearity" in sections and config.linearity_years:
+            from benchmarks.linearity import measure_linearity
+
+            measure_linearity(config, report)
         if "load" in sections:
             measure_code_location(
                 config.generated_extractors, config.load_repetitions, config.warm_load, report

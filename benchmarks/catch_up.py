@@ -15,9 +15,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 import tempfile
+from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,15 +29,17 @@ from analytics_assets.automation.catch_up import CATCH_UP_TAG, build_catch_up_se
 from analytics_assets.automation.catch_up_plan import CatchUpChunk, Reason
 from analytics_assets.automation.clock import frozen_at
 from analytics_assets.settings import load_settings
+from benchmarks.catch_up_report import PipelineRun, report_catch_up, report_stock
 from benchmarks.config import BenchmarkConfig
+from benchmarks.embedded_instance import embedded_instance
 from benchmarks.event_clock import clocked_event_storage
-from benchmarks.location import Location, spread_days, table_rows
+from benchmarks.location import RANGE_END_TAG, RANGE_START_TAG, Location, spread_days, table_rows
 from benchmarks.production_instance import (
     postgres_unreachable_reason,
     production_instance,
 )
 from benchmarks.raw_load import raw_load
-from benchmarks.report import Report, Row, ratio, seconds, timed
+from benchmarks.report import Report, timed
 from benchmarks.stock import stock_in_process, stock_launched
 
 RAW_DATASET_SUFFIX = "_raw_floor"
@@ -59,16 +62,21 @@ def planned_chunks(location: Location, config: BenchmarkConfig) -> list[CatchUpC
     with dg.instance_for_test() as instance, frozen_at(after_last_day.astimezone(dt.UTC)):
         context = dg.build_sensor_context(instance=instance, definitions=location.defs)
         result = sensor.evaluate_tick(context)
-    chunks = []
-    for request in result.run_requests or []:
-        subset = request.asset_graph_subset
-        assert subset is not None
-        keys = tuple(sorted(subset.asset_keys, key=lambda k: k.to_user_string()))
-        days = sorted(
-            {day for key in keys for day in subset.get_partitions_subset(key).get_partition_keys()}
-        )
-        chunks.append(CatchUpChunk(days[0], days[-1], keys, Reason.MISSING))
-    return sorted(chunks, key=lambda c: c.first)
+    return sorted((_chunk(request) for request in result.run_requests or []), key=lambda c: c.first)
+
+
+def _chunk(request: dg.RunRequest) -> CatchUpChunk:
+    """The days and assets of one request: a backfill's subset, or a range-tagged run."""
+    subset = request.asset_graph_subset
+    if subset is None:  # a single run over a partition range
+        keys = tuple(sorted(request.asset_selection or (), key=lambda k: k.to_user_string()))
+        tags = request.tags
+        return CatchUpChunk(tags[RANGE_START_TAG], tags[RANGE_END_TAG], keys, Reason.MISSING)
+    keys = tuple(sorted(subset.asset_keys, key=lambda k: k.to_user_string()))
+    days = sorted(
+        {day for key in keys for day in subset.get_partitions_subset(key).get_partition_keys()}
+    )
+    return CatchUpChunk(days[0], days[-1], keys, Reason.MISSING)
 
 
 def run_pipeline(
@@ -85,9 +93,6 @@ def run_pipeline(
         ).run_id
         for chunk in chunks
     ]
-
-
-_Store = Callable[[Any], None]
 
 
 def run_raw_floor(location: Location, config: BenchmarkConfig) -> dict[str, int]:
@@ -107,22 +112,6 @@ def run_raw_floor(location: Location, config: BenchmarkConfig) -> dict[str, int]
     return rows
 
 
-def _per_partition(total: float, partitions: int) -> float:
-    return total / partitions
-
-
-@dataclass(frozen=True)
-class PipelineRun:
-    """The chunks executed on one instance: seconds, events stored, rows written per table."""
-
-    seconds: float
-    #: Events in the runs' logs, and the time the instance's storage took to store them.
-    events: int
-    event_storage_seconds: float
-    events_stored: int
-    written: dict[str, int]
-
-
 def measure_pipeline(
     location: Location, chunks: list[CatchUpChunk], instance: dg.DagsterInstance
 ) -> PipelineRun:
@@ -133,141 +122,105 @@ def measure_pipeline(
     )
     with clocked_event_storage(instance) as clock:
         run_ids, pipeline = timed(lambda: run_pipeline(location, chunks, instance))
-    events = sum(len(instance.all_logs(run_id)) for run_id in run_ids)
+    kinds: Counter[str] = Counter()
+    for run_id in run_ids:
+        kinds.update(
+            entry.dagster_event_type.value if entry.dagster_event_type else "log"
+            for entry in instance.all_logs(run_id)
+        )
     written = {cls.table.name: table_rows(warehouse, cls.table.name) for cls in location.extractors}
-    return PipelineRun(pipeline, events, clock.seconds, clock.events, written)
+    return PipelineRun(pipeline, kinds, clock.seconds, clock.events, clock.calls, written)
 
 
-def _report_production(
-    location: Location, chunks: list[CatchUpChunk], raw: float, partitions: int, report: Report
-) -> PipelineRun | None:
+@dataclass(frozen=True)
+class Variant:
+    """An instance the catch-up runs on: the configured ones, or one without a lever."""
+
+    label: str
+    open: Callable[[str], AbstractContextManager[dg.DagsterInstance]]
+    #: The instance as configured (its ratio has the target), or a lever's reference.
+    configured: bool = True
+
+
+def variants(levers: bool) -> tuple[list[Variant], list[Variant]]:
+    """The embedded (SQLite) and production (PostgreSQL, if it answers) instances to run."""
+    embedded = [Variant("SQLite", embedded_instance)]
+    if levers:
+        stock = Variant(
+            "SQLite, Dagster's event storage",
+            lambda home: embedded_instance(home, dagster_storage=True),
+            configured=False,
+        )
+        embedded.append(stock)
+    if postgres_unreachable_reason() is not None:
+        return embedded, []
+    production = [Variant("PostgreSQL", lambda _home: production_instance())]
+    if levers:
+        unbatched = {"DAGSTER_EVENT_BATCH_SIZE": "0"}
+        production += [
+            Variant(
+                "PostgreSQL, dagster-postgres' event storage",
+                lambda _home: production_instance(dagster_storage=True),
+                configured=False,
+            ),
+            Variant(
+                "PostgreSQL, dagster-postgres' event storage, DAGSTER_EVENT_BATCH_SIZE=0",
+                lambda _home: production_instance(unbatched, dagster_storage=True),
+                configured=False,
+            ),
+        ]
+    return embedded, production
+
+
+def _run_on(
+    variant: Variant,
+    location: Location,
+    chunks: list[CatchUpChunk],
+    stock: Callable[[dg.DagsterInstance, str], None] | None = None,
+) -> PipelineRun:
+    with (
+        tempfile.TemporaryDirectory(prefix="benchmark-instance-") as home,
+        variant.open(home) as instance,
+    ):
+        run = measure_pipeline(location, chunks, instance)
+        if stock is not None:
+            stock(instance, home)
+    return run
+
+
+def measure_catch_up(
+    location: Location, config: BenchmarkConfig, report: Report, levers: bool = False
+) -> dict[str, Any]:
+    """Catch-ups on each instance interleaved with the raw floor, then the stock baseline."""
+    chunks = planned_chunks(location, config)
     unreachable = postgres_unreachable_reason()
     if unreachable is not None:
         report.note(f"catch-up on the production instance not measured: {unreachable}")
-        return None
-    with production_instance() as instance:
-        production = measure_pipeline(location, chunks, instance)
-    report.add(
-        Row(
-            f"catch-up {partitions} days",
-            f"pipeline, production instance (PostgreSQL, {len(chunks)} runs)",
-            seconds(production.seconds),
-            "raw floor",
-            seconds(raw),
-            ratio(production.seconds, raw),
-            "<= 2x",
-            production.seconds <= 2 * raw,
-        )
-    )
-    _report_bookkeeping(report, f"catch-up {partitions} days", "PostgreSQL", production, raw)
-    return production
+    embedded, production = variants(levers)
+    runs: dict[str, list[PipelineRun]] = {v.label: [] for v in embedded + production}
+    raws: list[float] = []
+    stock: dict[str, list[float]] = {}
 
-
-def _report_bookkeeping(
-    report: Report, section: str, instance_name: str, run: PipelineRun, raw: float
-) -> None:
-    """The pipeline without the time its instance spent storing events, next to the floor."""
-    work = run.seconds - run.event_storage_seconds
-    report.add(
-        Row(
-            section,
-            f"  of which storing Dagster events ({instance_name})",
-            seconds(run.event_storage_seconds),
-            "pipeline without it",
-            seconds(work),
-            f"{work / raw:.2f}x floor",
-            "",
-            None,
-        )
-    )
-    report.note(
-        f"catch-up on the {instance_name} instance: the runs logged {run.events:,} events (a "
-        "planned and a materialization event per day and asset, the partition status the UI "
-        f"shows); its storage spent {run.event_storage_seconds:.0f} s of the pipeline's "
-        f"{run.seconds:.0f} s storing {run.events_stored:,} events "
-        f"({run.event_storage_seconds / max(run.events_stored, 1) * 1000:.1f} ms each)."
-    )
-
-
-def measure_catch_up(location: Location, config: BenchmarkConfig, report: Report) -> dict[str, Any]:
-    chunks = planned_chunks(location, config)
-    partitions = config.days
-    with (
-        tempfile.TemporaryDirectory(prefix="benchmark-instance-") as home,
-        dg.DagsterInstance.local_temp(home) as instance,
-    ):
-        embedded = measure_pipeline(location, chunks, instance)
-        pipeline, written = embedded.seconds, embedded.written
-        raw_rows, raw = timed(lambda: run_raw_floor(location, config))
-        if raw_rows != written:
-            raise AssertionError(f"raw floor rows {raw_rows} differ from the pipeline's {written}")
+    def measure_stock(instance: dg.DagsterInstance, home: str) -> None:
         sample = spread_days(config.first_date, config.last_date, config.stock_sample_days)
-        in_process = stock_in_process(location, sample, instance)
-        launched = stock_launched(location, sample[: config.stock_launched_days], home)
-    per_partition = _per_partition(pipeline, partitions)
-    total_rows = sum(written.values())
-    section = f"catch-up {partitions} days"
-    report.add(
-        Row(
-            section,
-            f"pipeline, embedded instance (SQLite, {len(chunks)} runs)",
-            seconds(pipeline),
-            "raw floor",
-            seconds(raw),
-            ratio(pipeline, raw),
-            "<= 2x",
-            pipeline <= 2 * raw,
-        )
-    )
-    _report_bookkeeping(report, section, "SQLite", embedded, raw)
-    stock = statistics.median(in_process)
-    report.add(
-        Row(
-            section,
-            "per partition",
-            f"{per_partition * 1000:.0f} ms",
-            f"stock run per partition, in process (median of {len(in_process)})",
-            seconds(stock),
-            f"{stock / per_partition:.0f}x faster",
-            "",  # informative: a default backfill launches each run (next row)
-            None,
-        )
-    )
-    if launched:
-        stock_launch = statistics.median(launched)
-        report.add(
-            Row(
-                section,
-                "per partition",
-                f"{per_partition * 1000:.0f} ms",
-                f"stock run per partition, launched (median of {len(launched)})",
-                seconds(stock_launch),
-                f"{stock_launch / per_partition:.0f}x faster",
-                ">= 50x",
-                stock_launch >= 50 * per_partition,
+        stock["in process"] = stock_in_process(location, sample, instance)
+        stock["launched"] = stock_launched(location, sample[: config.stock_launched_days], home)
+
+    rounds = max(1, config.catch_up_repetitions)
+    for repetition in range(rounds):
+        order = -1 if repetition % 2 else 1  # alternate which variant goes first
+        for variant in embedded[::order]:
+            last = repetition == rounds - 1 and variant is embedded[0]
+            runs[variant.label].append(
+                _run_on(variant, location, chunks, measure_stock if last else None)
             )
-        )
-    report.add(
-        Row(
-            section,
-            "rows per second",
-            f"{total_rows / pipeline:,.0f}",
-            "raw floor",
-            f"{total_rows / raw:,.0f}",
-            ratio(total_rows / pipeline, total_rows / raw),
-            "",
-            None,
-        )
-    )
-    production = _report_production(location, chunks, raw, partitions, report)
-    if production is not None and production.written != written:
-        raise AssertionError(f"production instance rows {production.written} differ: {written}")
-    report.note(
-        f"catch-up: {total_rows:,} rows ({', '.join(f'{t} {n:,}' for t, n in written.items())}) "
-        f"from {config.first_date} to {config.last_date}; {len(chunks)} single-run backfills of "
-        f"{config.chunk_days} days planned by the catch-up sensor, executed in process on a "
-        "SQLite DagsterInstance (no daemon); raw floor rows equal the pipeline's. The stock "
-        "baseline is the launched run: a default backfill starts one process per partition that "
-        "loads the code location; the in-process stock run is its lower bound, shown for scale."
-    )
-    return {"pipeline": pipeline, "raw": raw, "rows": total_rows}
+        raw_rows, raw = timed(lambda: run_raw_floor(location, config))
+        raws.append(raw)
+        for variant in production[::order]:
+            runs[variant.label].append(_run_on(variant, location, chunks))
+        for label, done in runs.items():
+            if done[-1].written != raw_rows:
+                raise AssertionError(f"{label} rows {done[-1].written} != raw floor {raw_rows}")
+    configured = {v.label: v.configured for v in embedded + production}
+    report_catch_up(report, config, len(chunks), len(location.asset_keys), runs, configured, raws)
+    return report_stock(report, config, runs["SQLite"], stock, raws)

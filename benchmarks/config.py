@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -33,10 +34,32 @@ class BenchmarkConfig:
     #: Load once before timing, so the generated modules are compiled (as in a deployed image).
     warm_load: bool = True
     timezone: str = "Europe/Paris"
+    #: Catch-ups per instance, interleaved with the raw floor (medians are reported).
+    catch_up_repetitions: int = 1
+    #: Linearity: catch-up of these many years with this many generated extractors, and of
+    #: this many days with each count of generated extractors; repetitions (none: skipped).
+    linearity_years: tuple[float, ...] = ()
+    linearity_year_extractors: int = 1
+    linearity_extractors: tuple[int, ...] = ()
+    linearity_extractor_days: int = 30
+    linearity_repetitions: int = 3
 
     @property
     def days(self) -> int:
         return (self.last_date - self.first_date).days + 1
+
+    def resized(
+        self, days: int | None = None, scale: float | None = None, repetitions: int | None = None
+    ) -> BenchmarkConfig:
+        """This run over the last ``days`` of its history, seeded at ``scale``, repeated."""
+        first = self.first_date if days is None else self.last_date - dt.timedelta(days=days - 1)
+        return dataclasses.replace(
+            self,
+            name=self.name if days is None and scale is None else f"{self.name}, resized",
+            first_date=first,
+            scale=self.scale if scale is None else scale,
+            catch_up_repetitions=repetitions or self.catch_up_repetitions,
+        )
 
 
 FULL = BenchmarkConfig(
@@ -52,6 +75,12 @@ FULL = BenchmarkConfig(
     big_day_repetitions=3,
     generated_extractors=200,
     load_repetitions=5,
+    catch_up_repetitions=3,
+    # history lengths 1:3:10 (182, 548, 1,826 days: 3, 7 and 21 runs of 90 days) and 10 vs 50
+    # extractors over 10 days: about 5 minutes; 1, 3, 10 years take about twice as long
+    linearity_years=(0.5, 1.5, 5),
+    linearity_extractors=(10, 50),
+    linearity_extractor_days=10,
 )
 
 QUICK = BenchmarkConfig(

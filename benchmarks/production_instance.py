@@ -2,28 +2,33 @@
 
 Runs and events then live in PostgreSQL as in production (the embedded default keeps them
 in SQLite files); the database is created on the local server (127.0.0.1:5432, trust
-authentication, as on the CI machines) and dropped afterwards.
+authentication, as on the CI machines) and dropped afterwards. The runs execute in this
+process with the run worker environment production documents (README, "Production"):
+``DAGSTER_EVENT_BATCH_SIZE``, which makes Dagster store a ranged output's materializations
+as one multi-row INSERT.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
 import dagster as dg
 import psycopg
+import yaml
 from psycopg import sql
 
 import analytics_assets
 
 PRODUCTION_YAML = Path(analytics_assets.__file__).parent / "deploy" / "dagster.yaml"
 SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+#: The production run worker's environment (deploy/dagster.yaml, README "Production").
+RUN_WORKER_ENVIRONMENT = {"DAGSTER_EVENT_BATCH_SIZE": "10000"}
 
 
 def postgres_unreachable_reason() -> str | None:
@@ -40,6 +45,18 @@ def _execute(statement: sql.Composed) -> None:
         admin.execute(statement)
 
 
+def _instance_yaml(dagster_storage: bool) -> str:
+    text = PRODUCTION_YAML.read_text()
+    if not dagster_storage:
+        return text
+    config = yaml.safe_load(text)
+    database = config["run_storage"]["config"]["postgres_db"]
+    for key in ("run_storage", "event_log_storage", "schedule_storage"):
+        del config[key]
+    config["storage"] = {"postgres": {"postgres_db": database}}
+    return yaml.safe_dump(config)
+
+
 def instance_environment(database: str) -> dict[str, str]:
     """The DAGSTER_PG_* variables the production dagster.yaml reads, for the local server."""
     return {
@@ -52,17 +69,21 @@ def instance_environment(database: str) -> dict[str, str]:
 
 
 @contextmanager
-def production_instance() -> Iterator[dg.DagsterInstance]:
-    """A DagsterInstance built from the production dagster.yaml on a fresh database."""
+def production_instance(
+    run_worker: Mapping[str, str] = RUN_WORKER_ENVIRONMENT, dagster_storage: bool = False
+) -> Iterator[dg.DagsterInstance]:
+    """A DagsterInstance built from the production dagster.yaml on a fresh database, with
+    ``run_worker`` set in the environment while it is used; with ``dagster_storage``, the
+    yaml's storages replaced by dagster-postgres' own (``storage: postgres``)."""
     database = f"benchmark_instance_{uuid.uuid4().hex[:8]}"
     _execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-    variables = instance_environment(database)
+    variables = {**instance_environment(database), **run_worker}
     try:
         with (
             tempfile.TemporaryDirectory(prefix="benchmark-production-") as home,
             mock.patch.dict(os.environ, variables),
         ):
-            shutil.copy(PRODUCTION_YAML, Path(home) / "dagster.yaml")
+            (Path(home) / "dagster.yaml").write_text(_instance_yaml(dagster_storage))
             instance = dg.DagsterInstance.from_config(home)
             try:
                 yield instance

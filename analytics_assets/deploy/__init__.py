@@ -1,0 +1,1 @@
+"""The production Dagster instance: its dagster.yaml and the event storage it configures."""

@@ -1,0 +1,116 @@
+"""The local instance's event log storage: Dagster's SQLite one, without a new database per event.
+
+Dagster's ``SqliteEventLogStorage`` builds an engine, opens a connection and closes it for
+every event it stores; closing the last connection of a SQLite database in WAL mode
+checkpoints the WAL into the database file and fsyncs both, so each event costs several
+fsyncs (about 6 ms here, a catch-up stores a few events per day and asset). This subclass
+keeps one connection open per database it writes (the index shard and the few most recent
+run shards) with ``synchronous=NORMAL``: a commit appends to the WAL without an fsync, the
+checkpoint fsyncs. The trade is SQLite's documented one for WAL mode: a power loss or an OS
+crash may lose the last events committed before it (never corrupting the database); a
+killed process loses nothing it committed. It is the local instance of ``dagster dev``,
+whose runs can be re-run; production stores events in PostgreSQL.
+
+What Dagster reads is unchanged: the same tables in the same files, every event one row, so
+partition statuses (failed days included) come out the same. The UI follows a running run by
+watching its database file change, which a kept connection no longer makes happen before
+the checkpoint: the file's modification time is touched after each stored event instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import sqlalchemy as db
+from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
+    SqliteEventLogStorage,
+)
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from dagster._serdes import ConfigurableClassData
+from sqlalchemy import event as db_event
+from sqlalchemy import pool as db_pool
+
+#: Run shards whose connection stays open (the runs of this process write one or two at a time).
+KEPT_RUN_SHARDS = 4
+
+
+def _relaxed_sync(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
+    """``SqliteEventLogStorage`` keeping a connection per database it writes, WAL without fsync.
+
+    Configured in the repository's ``dagster.yaml`` as ``event_log_storage`` with the same
+    ``base_dir`` the embedded ``storage: sqlite`` gives its event logs.
+    """
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        self._engines: OrderedDict[str, db.Engine] = OrderedDict()
+        super().__init__(base_dir, inst_data)
+
+    @classmethod
+    def from_config_value(  # pyright: ignore[reportIncompatibleMethodOverride]
+        cls, inst_data: ConfigurableClassData | None, config_value: Any
+    ) -> KeptConnectionSqliteEventLogStorage:
+        return cls(inst_data=inst_data, **config_value)
+
+    def _engine(self, shard: str) -> db.Engine:
+        engine = self._engines.get(shard)
+        if engine is not None:
+            self._engines.move_to_end(shard)
+            return engine
+        engine = db.create_engine(
+            self.conn_string_for_shard(shard),
+            poolclass=db_pool.StaticPool,  # one connection, used under the storage's lock
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        )
+        db_event.listen(engine, "connect", _relaxed_sync)
+        if shard not in self._initialized_dbs:
+            self._initdb(engine)
+            self._initialized_dbs.add(shard)
+        self._engines[shard] = engine
+        runs = [name for name in self._engines if name != INDEX_SHARD_NAME]
+        for evicted in runs[: max(0, len(runs) - KEPT_RUN_SHARDS)]:
+            self._engines.pop(evicted).dispose()
+        return engine
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[db.Connection]:
+        with self._db_lock, self._engine(shard).connect() as conn, conn.begin():
+            yield conn
+
+    def _touch(self, run_ids: set[str]) -> None:
+        """Tell watchers of these runs' databases (the UI) that events arrived."""
+        for run_id in run_ids:
+            with suppress(FileNotFoundError):
+                os.utime(self.path_for_shard(run_id))
+
+    def store_event(self, event: EventLogEntry) -> None:
+        super().store_event(event)
+        self._touch({event.run_id})
+
+    def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
+        super().store_event_batch(events)
+        self._touch({event.run_id for event in events})
+
+    def _dispose_engines(self) -> None:
+        with self._db_lock:
+            while self._engines:
+                self._engines.popitem()[1].dispose()
+
+    def wipe(self) -> None:
+        self._dispose_engines()  # its run databases are deleted: never write to a deleted file
+        super().wipe()
+
+    def dispose(self) -> None:
+        self._dispose_engines()
+        super().dispose()

@@ -1,0 +1,161 @@
+"""The event storages both instances configure keep every partition's status right.
+
+The local instance (repository ``dagster.yaml``) keeps its SQLite connections open; the
+production one (``deploy/dagster.yaml``) pools its PostgreSQL connections and stores a batch
+of planned events at once when ``DAGSTER_EVENT_BATCH_SIZE`` is set. A day that failed must
+stay failed, as seen by another instance on the same storage (the UI, the catch-up sensor).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+
+import dagster as dg
+import pytest
+
+from analytics_assets.assembly.partitions import daily_partitions
+from analytics_assets.extract import DateAggregatedExtractor
+from analytics_assets.testing import location_settings, materialize
+from analytics_assets_tests.postgres import require_postgres, temporary_database
+from benchmarks.embedded_instance import embedded_instance
+from benchmarks.production_instance import PRODUCTION_YAML, instance_environment
+
+SETTINGS = location_settings("2024-01-01")
+DAYS = [f"2024-01-0{n}" for n in range(1, 6)]
+BROKEN_DAYS: set[str] = set()
+
+
+@dataclass
+class Visits:
+    visits: int
+
+
+class VisitsExtractor(DateAggregatedExtractor[Visits]):
+    source = "python"
+
+    def extract(self, start: dt.datetime, end: dt.datetime):
+        if start.date().isoformat() in BROKEN_DAYS:
+            raise ValueError(f"no visits log on {start.date()}")
+        yield Visits(start.day)
+
+
+@dataclass
+class Signups:
+    signups: int
+
+
+class SignupsExtractor(DateAggregatedExtractor[Signups]):
+    source = "python"
+
+    def extract(self, start: dt.datetime, end: dt.datetime):
+        yield Signups(2 * start.day)
+
+
+def _statuses(instance: dg.DagsterInstance, table: str) -> set[dg.AssetPartitionStatus | None]:
+    status = instance.get_status_by_partition(dg.AssetKey(table), DAYS, daily_partitions(SETTINGS))
+    assert status is not None
+    return set(status.values())
+
+
+def _a_failed_day_stays_failed(
+    instance: dg.DagsterInstance, reader: dg.DagsterInstance, warehouse
+) -> None:
+    """A range with one broken day of one table: that table's days failed, the other's done,
+    one planned event per day and asset, as ``instance`` and ``reader`` both see it."""
+    extractors = [VisitsExtractor, SignupsExtractor]
+    BROKEN_DAYS.add("2024-01-04")
+    try:
+        run = materialize(
+            extractors,
+            warehouse,
+            DAYS[0],
+            DAYS[-1],
+            settings=SETTINGS,
+            instance=instance,
+            raise_on_error=False,
+        )
+    finally:
+        BROKEN_DAYS.clear()
+    assert not run.success
+    for seen_by in (instance, reader):
+        assert _statuses(seen_by, "visits") == {dg.AssetPartitionStatus.FAILED}
+        assert _statuses(seen_by, "signups") == {dg.AssetPartitionStatus.MATERIALIZED}
+    planned = reader.all_logs(
+        run.dagster_result.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+    )
+    visits = [
+        event.dagster_event.partition
+        for event in planned
+        if event.dagster_event is not None
+        and event.dagster_event.asset_key == dg.AssetKey("visits")
+    ]
+    assert sorted(str(day) for day in visits) == DAYS
+    again = materialize(
+        extractors, warehouse, DAYS[0], DAYS[-1], settings=SETTINGS, instance=instance
+    )
+    assert again.success
+    assert _statuses(reader, "visits") == {dg.AssetPartitionStatus.MATERIALIZED}
+
+
+def test_the_local_instance_keeps_a_failed_day_failed_and_readable_by_another_process(
+    tmp_path, warehouse
+):
+    with embedded_instance(str(tmp_path)) as instance:
+        storage = instance.event_log_storage
+        assert type(storage).__name__ == "KeptConnectionSqliteEventLogStorage"
+        with dg.DagsterInstance.from_config(str(tmp_path)) as reader:
+            _a_failed_day_stays_failed(instance, reader, warehouse)
+
+
+def test_a_watcher_of_a_run_on_the_local_instance_sees_each_event_as_it_is_stored(tmp_path):
+    with embedded_instance(str(tmp_path)) as instance:
+        storage = instance.event_log_storage
+        seen: list[str] = []
+        arrived = threading.Event()
+
+        def on_event(entry: dg.EventLogEntry, _cursor: str) -> None:
+            seen.append(entry.user_message)
+            arrived.set()
+
+        def log(message: str) -> dg.EventLogEntry:
+            return dg.EventLogEntry(
+                error_info=None,
+                level="INFO",
+                user_message=message,
+                run_id="watched",
+                timestamp=time.time(),
+            )
+
+        storage.store_event(log("first"))  # creates the run's database, as a run's start does
+        storage.watch("watched", None, on_event)
+        try:
+            for message in ("second", "third"):
+                arrived.clear()
+                storage.store_event(log(message))
+                assert arrived.wait(10), f"the watcher was not told of {message!r}: {seen}"
+        finally:
+            storage.end_watch("watched", on_event)
+        assert seen[-1] == "third"
+
+
+@pytest.mark.postgres
+def test_the_production_instance_with_event_batches_keeps_a_failed_day_failed(
+    tmp_path, warehouse, monkeypatch
+):
+    require_postgres()
+    with temporary_database("dagster_events") as database:
+        shutil.copy(PRODUCTION_YAML, tmp_path / "dagster.yaml")
+        for name, value in instance_environment(database).items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "10000")
+        with (
+            dg.DagsterInstance.from_config(str(tmp_path)) as instance,
+            dg.DagsterInstance.from_config(str(tmp_path)) as reader,
+        ):
+            storage = instance.event_log_storage
+            assert type(storage).__name__ == "PooledPostgresEventLogStorage"
+            _a_failed_day_stays_failed(instance, reader, warehouse)

@@ -61,7 +61,7 @@ def _retry_cursor(cursor: str | None) -> dict[str, str]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _schedule_owns_newest_day(
+def schedule_owns_newest_day(
     now: dt.datetime, tz: str, daily_hour: int, daily_minute: int, grace: dt.timedelta
 ) -> bool:
     """True from local midnight until the daily tick plus ``grace``: the schedule's turn."""
@@ -131,7 +131,7 @@ def build_catch_up_sensor(
         partitions = _partitions_def(context, asset_keys[0])
         now = clock.now()
         all_keys = partitions.get_partition_keys(current_time=now)
-        if all_keys and _schedule_owns_newest_day(
+        if all_keys and schedule_owns_newest_day(
             now, partitions.timezone, daily_hour, daily_minute, schedule_grace
         ):
             all_keys = all_keys[:-1]

@@ -108,6 +108,7 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
             return
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
+            process.poll()  # reap the leader once it exits: a zombie still counts in its group
             try:
                 os.killpg(process.pid, 0)
             except ProcessLookupError:

@@ -4,6 +4,7 @@ The local instance (repository ``dagster.yaml``) keeps its SQLite connections op
 production one (``deploy/dagster.yaml``) pools its PostgreSQL connections and stores a batch
 of planned events at once when ``DAGSTER_EVENT_BATCH_SIZE`` is set. A day that failed must
 stay failed, as seen by another instance on the same storage (the UI, the catch-up sensor).
+Both ask their database whether a table exists once per table, not once per stored event.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import shutil
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 import dagster as dg
@@ -61,6 +63,20 @@ def _statuses(instance: dg.DagsterInstance, table: str) -> set[dg.AssetPartition
     return set(status.values())
 
 
+def _count_table_lookups(storage: object, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Count the lookups the storage's Dagster class makes in the database, per table name."""
+    dagster_class = type(storage).__bases__[0]
+    lookup = dagster_class.has_table
+    asked: Counter[str] = Counter()
+
+    def counted(self, table_name: str) -> bool:
+        asked[table_name] += 1
+        return lookup(self, table_name)
+
+    monkeypatch.setattr(dagster_class, "has_table", counted)
+    return asked
+
+
 def _a_failed_day_stays_failed(
     instance: dg.DagsterInstance, reader: dg.DagsterInstance, warehouse
 ) -> None:
@@ -102,13 +118,16 @@ def _a_failed_day_stays_failed(
 
 
 def test_the_local_instance_keeps_a_failed_day_failed_and_readable_by_another_process(
-    tmp_path, warehouse
+    tmp_path, warehouse, monkeypatch
 ):
     with embedded_instance(str(tmp_path)) as instance:
         storage = instance.event_log_storage
         assert type(storage).__name__ == "KeptConnectionSqliteEventLogStorage"
+        asked = _count_table_lookups(storage, monkeypatch)
         with dg.DagsterInstance.from_config(str(tmp_path)) as reader:
             _a_failed_day_stays_failed(instance, reader, warehouse)
+        assert asked["asset_event_tags"] == 1, asked  # asked per materialization before
+        assert max(asked.values()) == 1, asked
 
 
 def test_a_watcher_of_a_run_on_the_local_instance_sees_each_event_as_it_is_stored(tmp_path):
@@ -158,4 +177,7 @@ def test_the_production_instance_with_event_batches_keeps_a_failed_day_failed(
         ):
             storage = instance.event_log_storage
             assert type(storage).__name__ == "PooledPostgresEventLogStorage"
+            asked = _count_table_lookups(storage, monkeypatch)
             _a_failed_day_stays_failed(instance, reader, warehouse)
+        assert asked["asset_event_tags"] == 1, asked
+        assert max(asked.values()) == 1, asked

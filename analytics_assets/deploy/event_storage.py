@@ -8,6 +8,8 @@ needed, each checked with a ping before use and recycled hourly), and stores a b
 materializations: Dagster hands a ranged run's per-partition events over in batches when
 ``DAGSTER_EVENT_BATCH_SIZE`` is set in the run worker's environment (README, "Production").
 Every event is still one row, so partition statuses (failed days included) are unchanged.
+A table once found is remembered: Dagster asks whether one exists before storing each check
+evaluation, and tables are only ever added (by migrations).
 
 Configured in ``deploy/dagster.yaml``; every Dagster process of the deployment (webserver,
 daemon, code servers, run workers) must be able to import this package.
@@ -44,6 +46,7 @@ class PooledPostgresEventLogStorage(PostgresEventLogStorage):
         inst_data: ConfigurableClassData | None = None,
         token_provider: Any = None,
     ) -> None:
+        self._found_tables: set[str] = set()
         super().__init__(postgres_url, should_autocreate_tables, inst_data, token_provider)
         self._engine.dispose()
         self._engine = create_pg_engine(
@@ -66,6 +69,11 @@ class PooledPostgresEventLogStorage(PostgresEventLogStorage):
             should_autocreate_tables=config_value.get("should_autocreate_tables", True),
             token_provider=get_token_provider_from_config(config_value),
         )
+
+    def has_table(self, table_name: str) -> bool:
+        if table_name not in self._found_tables and super().has_table(table_name):
+            self._found_tables.add(table_name)
+        return table_name in self._found_tables
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         kinds = {event.get_dagster_event().event_type for event in events}

@@ -15,6 +15,10 @@ What Dagster reads is unchanged: the same tables in the same files, every event 
 partition statuses (failed days included) come out the same. The UI follows a running run by
 watching its database file change, which a kept connection no longer makes happen before
 the checkpoint: the file's modification time is touched after each stored event instead.
+
+Dagster also asks whether a table exists before storing each check evaluation and each
+materialization's tags, every time on a new connection (about 1 ms); tables are only ever
+added (by migrations), so a table once found is remembered.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._engines: OrderedDict[str, db.Engine] = OrderedDict()
+        self._found_tables: set[str] = set()
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -88,6 +93,11 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
         with self._db_lock, self._engine(shard).connect() as conn, conn.begin():
             yield conn
 
+    def has_table(self, table_name: str) -> bool:
+        if table_name not in self._found_tables and super().has_table(table_name):
+            self._found_tables.add(table_name)
+        return table_name in self._found_tables
+
     def _touch(self, run_ids: set[str]) -> None:
         """Tell watchers of these runs' databases (the UI) that events arrived."""
         for run_id in run_ids:
@@ -109,6 +119,7 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
 
     def wipe(self) -> None:
         self._dispose_engines()  # its run databases are deleted: never write to a deleted file
+        self._found_tables.clear()
         super().wipe()
 
     def dispose(self) -> None:

@@ -42,13 +42,18 @@ def main() -> None:
         "--repeat", type=int, help="catch-ups per instance, interleaved with the raw floor"
     )
     parser.add_argument(
+        "--chunk-days", type=int, help="catch-up: days per run (default: the product's)"
+    )
+    parser.add_argument(
         "--levers",
         action="store_true",
         help="catch-up: also on the instances without this project's event storage levers",
     )
     args = parser.parse_args()
     sections = args.only or SECTIONS
-    config = (QUICK if args.quick else FULL).resized(args.days, args.scale, args.repeat)
+    config = (QUICK if args.quick else FULL).resized(
+        args.days, args.scale, args.repeat, args.chunk_days
+    )
     started = time.perf_counter()
     report = Report(
         f"analytics_assets benchmark ({config.name}), {dt.date.today()}, "

@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
+from analytics_assets.settings import CATCH_UP_CHUNK_DAYS
+
 
 @dataclass(frozen=True)
 class BenchmarkConfig:
@@ -49,16 +51,23 @@ class BenchmarkConfig:
         return (self.last_date - self.first_date).days + 1
 
     def resized(
-        self, days: int | None = None, scale: float | None = None, repetitions: int | None = None
+        self,
+        days: int | None = None,
+        scale: float | None = None,
+        repetitions: int | None = None,
+        chunk_days: int | None = None,
     ) -> BenchmarkConfig:
-        """This run over the last ``days`` of its history, seeded at ``scale``, repeated."""
+        """This run over the last ``days`` of its history, seeded at ``scale``, repeated, with
+        catch-up runs of ``chunk_days``."""
         first = self.first_date if days is None else self.last_date - dt.timedelta(days=days - 1)
+        as_is = days is None and scale is None and chunk_days is None
         return dataclasses.replace(
             self,
-            name=self.name if days is None and scale is None else f"{self.name}, resized",
+            name=self.name if as_is else f"{self.name}, resized",
             first_date=first,
             scale=self.scale if scale is None else scale,
             catch_up_repetitions=repetitions or self.catch_up_repetitions,
+            chunk_days=chunk_days or self.chunk_days,
         )
 
 
@@ -67,7 +76,7 @@ FULL = BenchmarkConfig(
     first_date=dt.date(2023, 1, 1),
     last_date=dt.date(2025, 12, 31),
     scale=180.0,
-    chunk_days=90,
+    chunk_days=CATCH_UP_CHUNK_DAYS,  # the product's default
     stock_sample_days=6,
     stock_launched_days=3,
     daily_repetitions=5,

@@ -74,8 +74,17 @@ def bigquery_client(bigquery_warehouse: BigQueryWarehouse) -> bigquery.Client:
 
 @pytest.fixture
 def dagster_instance() -> Iterator[dg.DagsterInstance]:
-    """A temporary Dagster instance, deleted after the test."""
+    """A temporary Dagster instance, deleted after the test.
+
+    Runs keep no compute logs: Dagster's default capture tails each run's output through a
+    `tail -F` subprocess and, when that process lingers, waits 30 s + 30 s for it at the run's
+    end (seen as a 62 s test in the whole suite). The run's output still reaches pytest.
+    """
     import dagster as dg
 
-    with dg.instance_for_test() as instance:
+    no_compute_logs = {
+        "module": "dagster._core.storage.noop_compute_log_manager",
+        "class": "NoOpComputeLogManager",
+    }
+    with dg.instance_for_test(overrides={"compute_logs": no_compute_logs}) as instance:
         yield instance

@@ -8,7 +8,7 @@ which keeps, line by line:
 * every record at WARNING, ERROR or CRITICAL (with its traceback lines);
 * the start and the end of each run (``RUN_START``, ``RUN_SUCCESS``, ``RUN_FAILURE``,
   ``RUN_CANCELED``; Dagster logs the first two at DEBUG);
-* what the location's own sensors and schedule say (a backfill requested, a failure
+* what the location's own sensors and schedule say (a catch-up run requested, a failure
   notified): a few lines per tick, never one per day;
 * any output that is not a log record (a Python warning, a crash's traceback).
 

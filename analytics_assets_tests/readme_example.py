@@ -116,6 +116,6 @@ def test_the_catch_up_sensor_backfills_only_the_missing_days(bigquery_warehouse,
 
     tick = evaluate_catch_up(definitions, paris("2024-04-01T09:00"), dagster_instance)
 
-    assert tick.backfills == [
+    assert tick.runs == [
         ("2024-03-29", "2024-03-31", ("members", "members_delta"), "missing"),
     ]

@@ -69,7 +69,7 @@ def dev(tmp_path_factory) -> Iterator[DagsterDev]:
 
 @pytest.fixture(scope="module")
 def catch_up(dev) -> dict:
-    """The demo catch-up's one run (one backfill of every asset over the whole history)."""
+    """The demo catch-up's one run (every asset over the whole history)."""
     (run,) = dev.wait_for_runs("analytics/catch_up", "missing", 1)
     assert run["status"] == "SUCCESS"
     tags = {t["key"]: t["value"] for t in run["tags"]}

@@ -6,12 +6,12 @@ from typing import Any
 
 import dagster as dg
 import pytest
-from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
 
 from analytics_assets.assembly.run_tags import RANGE_END_TAG, RANGE_START_TAG
-from analytics_assets.automation.catch_up import build_catch_up_sensor
+from analytics_assets.automation.catch_up import CATCH_UP_TAG, build_catch_up_sensor
 from analytics_assets.automation.catch_up_plan import plan_catch_up
 from analytics_assets.testing import CatchUpTick, evaluate_catch_up
+from analytics_assets_tests.backfills import add_backfill
 
 PARTITIONS = dg.DailyPartitionsDefinition(start_date="2024-01-01", timezone="Europe/Paris")
 #: 13:00 in Paris on 1 February: January is complete, the schedule's grace is over.
@@ -75,22 +75,19 @@ def _tick(instance, sensor, cursor=None, assets=(alpha, alpha_delta)) -> CatchUp
     return evaluate_catch_up(_defs(sensor, assets), NOW, instance, cursor)
 
 
-def _queue_as_backfills(instance, defs, tick: CatchUpTick) -> None:
-    """What the sensor daemon does with the tick's requests: unfinished backfills."""
-    for index, request in enumerate(tick.result.run_requests or []):
-        assert request.asset_graph_subset is not None
-        instance.add_backfill(
-            PartitionBackfill.from_asset_graph_subset(
-                backfill_id=f"catchup{index}",
-                asset_graph_subset=request.asset_graph_subset,
-                dynamic_partitions_store=instance,
-                tags=request.tags,
-                backfill_timestamp=NOW.timestamp(),
-                title=None,
-                description=None,
-                run_config=None,
-            )
+def _create_runs(instance, defs, tick: CatchUpTick) -> list[dg.DagsterRun]:
+    """What the sensor daemon does with the tick's requests: runs created (their days
+    planned), not started yet."""
+    job = defs.resolve_implicit_global_asset_job_def()
+    return [
+        instance.create_run_for_job(
+            job,
+            asset_selection=frozenset(request.asset_selection or []),
+            tags=request.tags,
+            status=dg.DagsterRunStatus.NOT_STARTED,
         )
+        for request in tick.result.run_requests or []
+    ]
 
 
 @pytest.fixture
@@ -106,7 +103,7 @@ def instance(dagster_instance):
 def test_an_empty_instance_gets_every_day_since_the_first_date_in_chunks(instance):
     result = _tick(instance, _sensor())
     both = ("alpha", "alpha_delta")
-    assert result.backfills == [
+    assert result.runs == [
         ("2024-01-01", "2024-01-10", both, "missing"),
         ("2024-01-11", "2024-01-20", both, "missing"),
         ("2024-01-21", "2024-01-30", both, "missing"),
@@ -127,7 +124,7 @@ def test_materialized_failed_and_running_days_are_told_apart(instance):
         RELEASE.set()
         running.join()
     both = ("alpha", "alpha_delta")
-    assert result.backfills == [
+    assert result.runs == [
         ("2024-01-06", "2024-01-09", both, "missing"),
         ("2024-01-10", "2024-01-10", both, "retry"),
         ("2024-01-11", "2024-01-11", both, "missing"),
@@ -149,14 +146,31 @@ def _wait_until_in_progress(instance) -> None:
     assert status.get(BLOCKED_DAY) == dg.AssetPartitionStatus.IN_PROGRESS, status
 
 
-def test_the_next_tick_requests_nothing_while_the_backfills_are_unfinished(instance):
+def test_the_next_tick_requests_nothing_while_the_requested_runs_have_not_started(instance):
     sensor = _sensor()
     first = _tick(instance, sensor)
-    _queue_as_backfills(instance, _defs(sensor), first)
+    created = _create_runs(instance, _defs(sensor), first)
+    assert [(run.tags[RANGE_START_TAG], run.tags[RANGE_END_TAG]) for run in created] == [
+        ("2024-01-01", "2024-01-10"),
+        ("2024-01-11", "2024-01-20"),
+        ("2024-01-21", "2024-01-30"),
+        ("2024-01-31", "2024-01-31"),
+    ]
+    assert all(run.tags[CATCH_UP_TAG] == "missing" for run in created)
     second = _tick(instance, sensor, first.cursor)
-    assert second.backfills == []
-    backfills = instance.get_backfills(status=BulkActionStatus.REQUESTED)
-    assert len(backfills) == 4
+    assert second.runs == []
+    assert second.skip_reason == "every day is materialized, in progress or waiting for a retry"
+
+
+def test_days_of_a_backfill_launched_by_a_user_are_left_to_it(instance):
+    days = PARTITIONS.get_partition_keys_in_range(dg.PartitionKeyRange("2024-01-05", "2024-01-24"))
+    add_backfill(instance, "by_a_user", {alpha.key: days, alpha_delta.key: days}, PARTITIONS)
+    result = _tick(instance, _sensor())
+    both = ("alpha", "alpha_delta")
+    assert result.runs == [
+        ("2024-01-01", "2024-01-04", both, "missing"),
+        ("2024-01-25", "2024-01-31", both, "missing"),
+    ]
 
 
 def test_a_failed_chunk_is_retried_by_quarters_and_not_again_before_the_delay(instance):
@@ -164,31 +178,31 @@ def test_a_failed_chunk_is_retried_by_quarters_and_not_again_before_the_delay(in
     assert not _run(instance, [alpha], "2024-01-01", "2024-01-10").success
     sensor = _sensor(chunk_days=40)
     retry = _tick(instance, sensor)
-    assert [r for r in retry.backfills if r[3] == "retry"] == [
+    assert [r for r in retry.runs if r[3] == "retry"] == [
         ("2024-01-01", "2024-01-03", ("alpha", "alpha_delta"), "retry"),
         ("2024-01-04", "2024-01-06", ("alpha", "alpha_delta"), "retry"),
         ("2024-01-07", "2024-01-09", ("alpha", "alpha_delta"), "retry"),
         ("2024-01-10", "2024-01-10", ("alpha", "alpha_delta"), "retry"),
     ]
     again = _tick(instance, sensor, retry.cursor)
-    assert [r for r in again.backfills if r[3] == "retry"] == []
+    assert [r for r in again.runs if r[3] == "retry"] == []
 
 
 def test_an_earlier_first_date_adds_only_the_new_days(instance):
     FAILING_DAYS.clear()
     RELEASE.set()
     assert _run(instance, [alpha, alpha_delta], "2024-01-01", "2024-01-31").success
-    assert _tick(instance, _sensor()).backfills == []
+    assert _tick(instance, _sensor()).runs == []
     earlier = make_assets(
         dg.DailyPartitionsDefinition(start_date="2023-12-25", timezone="Europe/Paris")
     )
     result = _tick(instance, _sensor(), assets=earlier)
-    assert result.backfills == [
+    assert result.runs == [
         ("2023-12-25", "2023-12-31", ("alpha", "alpha_delta"), "missing"),
     ]
 
 
-def test_families_missing_the_same_days_share_one_backfill_and_a_view_waits_for_its_table():
+def test_families_missing_the_same_days_share_one_run_and_a_view_waits_for_its_table():
     days = ["2024-01-01", "2024-01-02", "2024-01-03"]
     table, view, other = dg.AssetKey("table"), dg.AssetKey("table_delta"), dg.AssetKey("other")
     materialized = dg.AssetPartitionStatus.MATERIALIZED

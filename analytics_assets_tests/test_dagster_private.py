@@ -6,15 +6,11 @@ what changed, before a catch-up sensor fails in a daemon.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import dagster as dg
-from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
+from dagster._core.execution.backfill import BulkActionStatus
 
-from analytics_assets.assembly.dagster_private import (
-    backfill_request,
-    days_in_unfinished_backfills,
-)
+from analytics_assets.assembly.dagster_private import days_in_unfinished_backfills
+from analytics_assets_tests.backfills import add_backfill
 
 DAYS = dg.DailyPartitionsDefinition(start_date="2024-01-01", timezone="Europe/Paris")
 
@@ -36,44 +32,17 @@ def _graph():
 def test_the_dagster_version_is_the_one_these_names_were_checked_against():
     assert dg.__version__ == "1.13.27", (
         "Dagster was upgraded: check analytics_assets/assembly/dagster_private.py "
-        "(RunRequest.for_asset_graph_subset, AssetGraphSubset, get_backfills filters), "
+        "(AssetCheckEvaluationTargetMaterializationData, get_backfills filters), "
         "then update this pin"
     )
-
-
-def test_a_backfill_request_targets_exactly_the_given_days_of_the_given_assets():
-    days = ["2024-01-02", "2024-01-03"]
-    request = backfill_request(
-        {key: DAYS.subset_with_partition_keys(days) for key in (table.key, table_delta.key)},
-        tags={"analytics/catch_up": "missing"},
-    )
-    subset = request.asset_graph_subset
-    assert subset is not None
-    assert subset.asset_keys == {table.key, table_delta.key}
-    for key in (table.key, table_delta.key):
-        assert sorted(subset.get_partitions_subset(key).get_partition_keys()) == days
-    assert request.tags["analytics/catch_up"] == "missing"
 
 
 def test_days_of_requested_backfills_are_busy_and_finished_ones_are_not(dagster_instance):
     graph = _graph()
     instance = dagster_instance
-    for backfill_id, days, status in [
-        ("running", ["2024-01-05", "2024-01-06"], BulkActionStatus.REQUESTED),
-        ("done", ["2024-01-09"], BulkActionStatus.COMPLETED_SUCCESS),
-    ]:
-        request = backfill_request({table.key: DAYS.subset_with_partition_keys(days)}, {})
-        assert request.asset_graph_subset is not None
-        backfill = PartitionBackfill.from_asset_graph_subset(
-            backfill_id=backfill_id,
-            asset_graph_subset=request.asset_graph_subset,
-            dynamic_partitions_store=instance,
-            tags={},
-            backfill_timestamp=dt.datetime(2024, 2, 1, tzinfo=dt.UTC).timestamp(),
-            title=None,
-            description=None,
-            run_config=None,
-        )
-        instance.add_backfill(backfill.with_status(status))
+    add_backfill(instance, "running", {table.key: ["2024-01-05", "2024-01-06"]}, DAYS)
+    add_backfill(
+        instance, "done", {table.key: ["2024-01-09"]}, DAYS, BulkActionStatus.COMPLETED_SUCCESS
+    )
     busy = days_in_unfinished_backfills(instance, graph, [table.key, table_delta.key])
     assert dict(busy) == {table.key: {"2024-01-05", "2024-01-06"}}

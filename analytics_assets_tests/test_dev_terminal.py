@@ -14,7 +14,7 @@ T = "2026-11-29 17:06:09 +0000"
 CATCH_UP_OUTPUT = f"""\
 Starting dagster dev on http://127.0.0.1:3000
 \x1b[32m{T}\x1b[0m - dagster - \x1b[34mINFO\x1b[0m - Launching Dagster services...
-{T} - dagster - INFO - __repository__ - catch_up_missing_days - backfill requested: missing \
+{T} - dagster - INFO - __repository__ - catch_up_missing_days - catch-up run requested: missing \
 2024-01-01..2024-03-30 of contract, email, user, user_delta
 \x1b[32m{T}\x1b[0m - dagster-webserver - \x1b[34mINFO\x1b[0m - Serving dagster-webserver on \
 http://127.0.0.1:3000 in process 31691
@@ -55,7 +55,8 @@ def test_the_quiet_terminal_keeps_start_up_runs_warnings_and_errors_and_drops_ea
     kept = _kept(CATCH_UP_OUTPUT)
     assert [line.split(" - ")[-1] if " - " in line else line for line in kept] == [
         "Starting dagster dev on http://127.0.0.1:3000",
-        "backfill requested: missing 2024-01-01..2024-03-30 of contract, email, user, user_delta",
+        "catch-up run requested: missing 2024-01-01..2024-03-30 of contract, email, user, "
+        "user_delta",
         'Started execution of run for "__ASSET_JOB".',
         "GET /api/tickets/: 503, retrying in 1 s",
         'Finished execution of run for "__ASSET_JOB".',

@@ -13,7 +13,7 @@ from analytics_assets.definitions import build_definitions
 from analytics_assets.extract import IndividualRowsExtractor, http_api
 from analytics_assets.settings import SettingsError, load_settings
 from analytics_assets.testing import (
-    RequestedBackfill,
+    RequestedRun,
     evaluate_catch_up,
     evaluate_schedule,
     location_definitions,
@@ -135,11 +135,13 @@ def test_the_real_catch_up_sensor_of_the_loaded_definitions_at_two_instants(dags
     everything = tuple(sorted(key.to_user_string() for key in defs.resolve_all_asset_keys()))
     # 00:30 in Paris on 1 April: 31 March belongs to the daily schedule until 02:15.
     early = evaluate_catch_up(defs, paris("2024-04-01T00:30"), dagster_instance)
-    assert early.backfills == [RequestedBackfill("2024-03-25", "2024-03-30", everything, "missing")]
+    assert early.runs == [RequestedRun("2024-03-25", "2024-03-30", everything, "missing")]
     # 03:00: the schedule's grace is over and the catch-up takes the newest day too.
     late = evaluate_catch_up(defs, paris("2024-04-01T03:00"), dagster_instance, early.cursor)
-    assert late.backfills == [RequestedBackfill("2024-03-25", "2024-03-31", everything, "missing")]
+    assert late.runs == [RequestedRun("2024-03-25", "2024-03-31", everything, "missing")]
     assert "user_delta" in everything and "support_ticket" in everything
+    (request,) = late.result.run_requests or []
+    assert set(request.asset_check_keys or []) == defs.resolve_asset_graph().asset_check_keys
 
 
 def test_the_catch_up_asks_only_for_the_days_the_instance_lacks(
@@ -157,22 +159,22 @@ def test_the_catch_up_asks_only_for_the_days_the_instance_lacks(
     )
     defs = location_definitions(PaymentExtractor, bigquery_warehouse, settings)
     tick = evaluate_catch_up(defs, paris("2024-04-02T12:00"), dagster_instance)
-    assert tick.backfills == [
+    assert tick.runs == [
         ("2024-03-25", "2024-03-25", ("payment",), "missing"),
         ("2024-03-29", "2024-03-31", ("payment",), "missing"),
         ("2024-04-01", "2024-04-01", ("payment",), "missing"),
     ]
-    for backfill in tick.backfills:
+    for run in tick.runs:
         materialize(
             PaymentExtractor,
             bigquery_warehouse,
-            backfill.first,
-            backfill.last,
+            run.first,
+            run.last,
             settings=settings,
             instance=dagster_instance,
         )
     done = evaluate_catch_up(defs, paris("2024-04-02T12:00"), dagster_instance, tick.cursor)
-    assert done.backfills == []
+    assert done.runs == []
     assert done.skip_reason == "every day is materialized, in progress or waiting for a retry"
 
 

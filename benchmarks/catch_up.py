@@ -1,8 +1,8 @@
 """Section 1, catch-up: all history into an empty warehouse, against its floor and stock Dagster.
 
-* **pipeline**: the backfills the catch-up sensor plans on an empty instance (the real
+* **pipeline**: the runs the catch-up sensor requests on an empty instance (the real
   sensor, evaluated at a fixed instant just after the last day), each executed as the
-  single-run backfill it launches: one in-process run per chunk, partition range tags,
+  run it requests: one in-process run per chunk, partition range tags,
   every benchmarked asset and its checks, on a persistent (SQLite) DagsterInstance as
   ``dagster dev`` has, then again from an empty warehouse on the production instance
   (PostgreSQL) when the local server answers;
@@ -46,7 +46,7 @@ RAW_DATASET_SUFFIX = "_raw_floor"
 
 
 def planned_chunks(location: Location, config: BenchmarkConfig) -> list[CatchUpChunk]:
-    """The backfills the real catch-up sensor requests on an empty instance after the last day."""
+    """The runs the real catch-up sensor requests on an empty instance after the last day."""
     settings = load_settings()
     tz = settings.tz
     after_last_day = dt.datetime.combine(
@@ -66,17 +66,10 @@ def planned_chunks(location: Location, config: BenchmarkConfig) -> list[CatchUpC
 
 
 def _chunk(request: dg.RunRequest) -> CatchUpChunk:
-    """The days and assets of one request: a backfill's subset, or a range-tagged run."""
-    subset = request.asset_graph_subset
-    if subset is None:  # a single run over a partition range
-        keys = tuple(sorted(request.asset_selection or (), key=lambda k: k.to_user_string()))
-        tags = request.tags
-        return CatchUpChunk(tags[RANGE_START_TAG], tags[RANGE_END_TAG], keys, Reason.MISSING)
-    keys = tuple(sorted(subset.asset_keys, key=lambda k: k.to_user_string()))
-    days = sorted(
-        {day for key in keys for day in subset.get_partitions_subset(key).get_partition_keys()}
-    )
-    return CatchUpChunk(days[0], days[-1], keys, Reason.MISSING)
+    """The days and assets of one requested run: its range tags and its assets."""
+    keys = tuple(sorted(request.asset_selection or (), key=lambda k: k.to_user_string()))
+    tags = request.tags
+    return CatchUpChunk(tags[RANGE_START_TAG], tags[RANGE_END_TAG], keys, Reason.MISSING)
 
 
 def run_pipeline(

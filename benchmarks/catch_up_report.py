@@ -125,7 +125,7 @@ def report_catch_up(
     report.note(
         f"catch-up: {sum(written.values()):,} rows "
         f"({', '.join(f'{t} {n:,}' for t, n in written.items())}) from {config.first_date} to "
-        f"{config.last_date}; {chunks} single-run backfills of {config.chunk_days} days planned "
+        f"{config.last_date}; {chunks} runs of {config.chunk_days} days planned "
         "by the catch-up sensor, executed in process (no daemon); each round: the SQLite "
         "instance(s), raw floor, the PostgreSQL instance(s); raw floor rows equal the pipeline's. "
         "The stock baseline is the launched run: a default backfill starts one process per "

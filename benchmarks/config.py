@@ -19,7 +19,7 @@ class BenchmarkConfig:
     last_date: dt.date
     #: ANALYTICS_DEMO_SCALE of the seeded history (180: about 10.5 million emails in 3 years).
     scale: float
-    #: ANALYTICS_CATCH_UP_CHUNK_DAYS: days per single-run backfill of the catch-up.
+    #: ANALYTICS_CATCH_UP_CHUNK_DAYS: days per run of the catch-up.
     chunk_days: int
     #: Days run one partition per run (the stock baseline), spread over the history.
     stock_sample_days: int

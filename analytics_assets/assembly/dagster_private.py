@@ -6,10 +6,9 @@
   the status of the last evaluated day only, so one failing day among passing ones would
   look passed (measured on Dagster 1.13.27). ``dg.AssetCheckResult`` fills this in itself,
   but only for a step of a single partition; the class it uses is not exported.
-* **Backfills from a sensor** (:func:`backfill_request`,
-  :func:`days_in_unfinished_backfills`): Dagster 1.13 has no public way for a sensor to
-  launch a backfill (no ``BackfillRequest``; ``RunRequest.for_asset_graph_subset`` is
-  "intentionally left private") nor to list the backfills that have not finished.
+* **Backfills that have not finished** (:func:`days_in_unfinished_backfills`): the catch-up
+  sensor leaves alone the days of a backfill a user launched whose runs are still to come;
+  Dagster 1.13 has no public way to list backfills by status.
 
 The backfill names are imported when a sensor first uses them: their modules pull in
 Dagster's backfill daemon and workspace machinery (0.15-0.3 s), which loading the code
@@ -29,14 +28,6 @@ import dagster as dg
 from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData,
 )
-
-
-def backfill_request(subsets: Mapping[dg.AssetKey, Any], tags: Mapping[str, str]) -> dg.RunRequest:
-    """A sensor's request for one real backfill of these partitions (subsets) of these assets."""
-    from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
-
-    subset = AssetGraphSubset(partitions_subsets_by_asset_key=dict(subsets))
-    return dg.RunRequest.for_asset_graph_subset(subset, tags=dict(tags))
 
 
 def days_in_unfinished_backfills(

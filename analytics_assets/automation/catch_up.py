@@ -1,11 +1,17 @@
-"""The catch-up sensor: backfills every missing or failed day since FIRST_DATE, in bounded chunks.
+"""The catch-up sensor: builds every missing or failed day since FIRST_DATE, in bounded chunks.
 
 Each tick reads the status of every partition of every asset it watches, plans what to
-(re)build (:mod:`analytics_assets.automation.catch_up_plan`) and launches one real backfill
-per chunk, visible on the *Backfills* page and tagged ``analytics/catch_up``. The newest day
-belongs to the daily schedule for ``schedule_grace`` after its tick time, so the two never
-race for it. The time it plans for is :func:`analytics_assets.automation.clock.now`, which
-tests can set.
+(re)build (:mod:`analytics_assets.automation.catch_up_plan`) and requests one run per chunk:
+the chunk's assets over its range of days, written in one run as a single-run backfill is
+(Dagster's ``dagster/asset_partition_range_start``/``_end`` tags), tagged ``analytics/catch_up``
+with the reason (``missing`` or ``retry``); the run queue limits how many run at once. The
+runs are created by the sensor's tick itself, so a chunk starts within seconds of the tick
+instead of waiting for the backfill daemon's next 30 s loop (about 30 s of the demo's first
+start); they are listed under the sensor's ticks and on *Runs*, not on *Backfills*. Days in
+progress, or targeted by a backfill a user launched that has not finished, are left alone.
+The newest day belongs to the daily schedule for ``schedule_grace`` after its tick time, so
+the two never race for it. The time it plans for is
+:func:`analytics_assets.automation.clock.now`, which tests can set.
 """
 
 from __future__ import annotations
@@ -18,12 +24,10 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
-from analytics_assets.assembly.dagster_private import (
-    backfill_request,
-    days_in_unfinished_backfills,
-)
+from analytics_assets.assembly.dagster_private import days_in_unfinished_backfills
+from analytics_assets.assembly.run_tags import RANGE_END_TAG, RANGE_START_TAG
 from analytics_assets.automation import clock
-from analytics_assets.automation.catch_up_plan import Reason, Status, plan_catch_up
+from analytics_assets.automation.catch_up_plan import CatchUpChunk, Reason, Status, plan_catch_up
 
 CATCH_UP_TAG = "analytics/catch_up"
 SENSOR_NAME = "catch_up_missing_days"
@@ -102,6 +106,22 @@ def _blocked(retried: dict[str, str]) -> dict[dg.AssetKey, set[str]]:
     return blocked
 
 
+def _range_run_request(
+    chunk: CatchUpChunk, check_keys: Sequence[dg.AssetCheckKey]
+) -> dg.RunRequest:
+    """One run writing the days ``chunk.first..chunk.last`` of ``chunk.assets``, with their
+    checks (of ``check_keys``, every check of the location)."""
+    return dg.RunRequest(
+        asset_selection=list(chunk.assets),
+        asset_check_keys=[key for key in check_keys if key.asset_key in chunk.assets],
+        tags={
+            RANGE_START_TAG: chunk.first,
+            RANGE_END_TAG: chunk.last,
+            CATCH_UP_TAG: chunk.reason.value,
+        },
+    )
+
+
 def build_catch_up_sensor(
     asset_keys: Sequence[dg.AssetKey],
     *,
@@ -113,7 +133,7 @@ def build_catch_up_sensor(
     minimum_interval_seconds: int = 120,
     running: bool = True,
 ) -> dg.SensorDefinition:
-    """A running-by-default sensor that backfills ``asset_keys`` from their first partition."""
+    """A running-by-default sensor that builds ``asset_keys`` from their first partition."""
 
     @dg.sensor(
         name=SENSOR_NAME,
@@ -123,7 +143,7 @@ def build_catch_up_sensor(
         if running
         else dg.DefaultSensorStatus.STOPPED,
         description=(
-            f"Backfills every missing day since the first date in chunks of {chunk_days} "
+            f"Builds every missing day since the first date in runs of up to {chunk_days} "
             "days, and retries failed days by bisection, never while they are in progress."
         ),
     )
@@ -148,15 +168,16 @@ def build_catch_up_sensor(
             chunk_days=chunk_days,
             retry_blocked=_blocked(retried),
         )
+        assert context.repository_def is not None
+        check_keys = sorted(context.repository_def.asset_graph.asset_check_keys)
         requests = []
         for chunk in chunks:
-            days = all_keys[all_keys.index(chunk.first) : all_keys.index(chunk.last) + 1]
-            subsets = {key: partitions.subset_with_partition_keys(days) for key in chunk.assets}
-            requests.append(backfill_request(subsets, tags={CATCH_UP_TAG: chunk.reason.value}))
-            context.log.info(f"backfill requested: {chunk.describe()}")
+            requests.append(_range_run_request(chunk, check_keys))
+            context.log.info(f"catch-up run requested: {chunk.describe()}")
             if chunk.reason == Reason.RETRY:
+                first, last = all_keys.index(chunk.first), all_keys.index(chunk.last)
                 for key in chunk.assets:
-                    for day in days:
+                    for day in all_keys[first : last + 1]:
                         retried[f"{key.to_user_string()}|{day}"] = now.isoformat()
         if not requests:
             return dg.SensorResult(

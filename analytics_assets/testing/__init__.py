@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from analytics_assets.testing.automation import (
         CatchUpTick,
-        RequestedBackfill,
+        RequestedRun,
         evaluate_catch_up,
         evaluate_schedule,
     )
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "analytics_assets.testing.automation": (
         "CatchUpTick",
-        "RequestedBackfill",
+        "RequestedRun",
         "evaluate_catch_up",
         "evaluate_schedule",
     ),
@@ -60,7 +60,7 @@ __all__ = [
     "CatchUpTick",
     "EmulatorNotInstalledError",
     "Materialized",
-    "RequestedBackfill",
+    "RequestedRun",
     "emulator_client",
     "evaluate_catch_up",
     "evaluate_schedule",

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import dagster as dg
 
+from analytics_assets.assembly.run_tags import RANGE_END_TAG, RANGE_START_TAG
 from analytics_assets.automation.catch_up import CATCH_UP_TAG, SENSOR_NAME
 from analytics_assets.automation.clock import frozen_at
 from analytics_assets.automation.daily import DAILY_SCHEDULE_NAME
@@ -36,8 +37,8 @@ def evaluate_schedule(
     return list(schedule.evaluate_tick(context).run_requests or [])
 
 
-class RequestedBackfill(NamedTuple):
-    """One backfill the catch-up sensor asks for: days ``first`` to ``last`` of ``assets``."""
+class RequestedRun(NamedTuple):
+    """One run the catch-up sensor asks for: days ``first`` to ``last`` of ``assets``."""
 
     first: str
     last: str
@@ -50,7 +51,7 @@ class RequestedBackfill(NamedTuple):
 class CatchUpTick:
     """What one evaluation of the catch-up sensor decided."""
 
-    backfills: list[RequestedBackfill]
+    runs: list[RequestedRun]
     #: The cursor to give the next evaluation (when failed days were last retried).
     cursor: str | None
     #: Why nothing was requested, if nothing was.
@@ -58,15 +59,13 @@ class CatchUpTick:
     result: dg.SensorResult
 
 
-def _requested(request: dg.RunRequest) -> RequestedBackfill:
-    subset = request.asset_graph_subset
-    assert subset is not None, "the catch-up sensor requests backfills of asset partitions"
-    keys = sorted(subset.asset_keys, key=lambda key: key.to_user_string())
-    days = subset.get_partitions_subset(keys[0]).get_partition_keys()
-    return RequestedBackfill(
-        min(days),
-        max(days),
-        tuple(key.to_user_string() for key in keys),
+def _requested(request: dg.RunRequest) -> RequestedRun:
+    assets = request.asset_selection
+    assert assets, "the catch-up sensor requests runs of chosen assets"
+    return RequestedRun(
+        request.tags[RANGE_START_TAG],
+        request.tags[RANGE_END_TAG],
+        tuple(sorted(key.to_user_string() for key in assets)),
         request.tags[CATCH_UP_TAG],
     )
 
@@ -88,7 +87,7 @@ def evaluate_catch_up(
     assert isinstance(result, dg.SensorResult)
     skip = result.skip_reason
     return CatchUpTick(
-        backfills=[_requested(request) for request in result.run_requests or []],
+        runs=[_requested(request) for request in result.run_requests or []],
         cursor=result.cursor,
         skip_reason=skip.skip_message if skip else None,
         result=result,

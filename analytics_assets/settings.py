@@ -46,7 +46,7 @@ __all__ = ["Environment", "Settings", "SettingsError", "load_settings"]
 
 ENVIRONMENT_VARIABLE = "ANALYTICS_ENV"
 EXTRACTOR_MODULES_VARIABLE = "ANALYTICS_EXTRACTOR_MODULES"
-#: Days per catch-up backfill: a year per run. Every run pays a fixed cost per table (a
+#: Days per catch-up run: a year per run. Every run pays a fixed cost per table (a
 #: staging load, the MERGE, the checks' queries: ~2.4 s on the emulator, a second or more a
 #: job on BigQuery), so 90-day runs spent 14 % of a 3-year catch-up on it (#17).
 CATCH_UP_CHUNK_DAYS = 365

@@ -1,1 +1,1 @@
-"""Automation of the code location: daily schedule, catch-up backfills, failure notifications."""
+"""Automation of the code location: daily schedule, catch-up runs, failure notifications."""

@@ -101,7 +101,7 @@ def test_a_bad_row_fails_the_run_and_writes_nothing(bigquery_warehouse, bigquery
     assert bigquery_warehouse.dataset not in [d.dataset_id for d in bigquery_client.list_datasets()]
 
 
-def test_the_catch_up_sensor_backfills_only_the_missing_days(bigquery_warehouse, dagster_instance):
+def test_the_catch_up_sensor_builds_only_the_missing_days(bigquery_warehouse, dagster_instance):
     SIGNUPS[:] = []
     settings = location_settings("2024-03-25")  # ANALYTICS_FIRST_DATE, Europe/Paris
     materialize(

@@ -2,7 +2,7 @@
 
 Runs the README's start command (`analytics-assets dev`) on a temporary instance, a fresh
 emulator and a fresh demo database, with the automation on as after a fresh clone: the
-catch-up sensor backfills the demo history first. Its terminal output, its checks and
+catch-up sensor builds the demo history first. Its terminal output, its checks and
 its metadata are checked; then Debian's Chromium (Playwright) drives the UI, and what lands
 in BigQuery is compared with the demo database read with plain SQL. Screenshots of each
 step go to artifacts/browser/ (git-ignored).

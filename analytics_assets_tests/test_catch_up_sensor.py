@@ -173,6 +173,30 @@ def test_days_of_a_backfill_launched_by_a_user_are_left_to_it(instance):
     ]
 
 
+def test_each_requested_run_carries_the_checks_of_its_own_assets_only(instance):
+    @dg.asset_check(asset=alpha, partitions_def=PARTITIONS)
+    def alpha_has_rows() -> dg.AssetCheckResult:
+        return dg.AssetCheckResult(passed=True)
+
+    FAILING_DAYS.clear()
+    RELEASE.set()
+    assert _run(instance, [alpha], "2024-01-01", "2024-01-30").success  # views still missing
+    sensor = _sensor(chunk_days=40)
+    defs = dg.Definitions(assets=[alpha, alpha_delta], asset_checks=[alpha_has_rows])
+    defs = dg.Definitions.merge(defs, dg.Definitions(sensors=[sensor]))
+    tick = evaluate_catch_up(defs, NOW, instance)
+    requested = {
+        (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]): request
+        for request in tick.result.run_requests or []
+    }
+    assert tick.runs == [
+        ("2024-01-01", "2024-01-30", ("alpha_delta",), "missing"),
+        ("2024-01-31", "2024-01-31", ("alpha", "alpha_delta"), "missing"),
+    ]
+    assert requested["2024-01-01", "2024-01-30"].asset_check_keys == []
+    assert requested["2024-01-31", "2024-01-31"].asset_check_keys == [alpha_has_rows.check_key]
+
+
 def test_a_failed_chunk_is_retried_by_quarters_and_not_again_before_the_delay(instance):
     FAILING_DAYS.add("2024-01-07")
     assert not _run(instance, [alpha], "2024-01-01", "2024-01-10").success

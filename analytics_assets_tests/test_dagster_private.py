@@ -32,8 +32,9 @@ def _graph():
 def test_the_dagster_version_is_the_one_these_names_were_checked_against():
     assert dg.__version__ == "1.13.27", (
         "Dagster was upgraded: check analytics_assets/assembly/dagster_private.py "
-        "(AssetCheckEvaluationTargetMaterializationData, get_backfills filters), "
-        "then update this pin"
+        "(AssetCheckEvaluationTargetMaterializationData, get_backfills filters) and the "
+        "compute log manager the testing kit's dagster_instance names "
+        "(dagster._core.storage.noop_compute_log_manager), then update this pin"
     )
 
 

@@ -35,7 +35,7 @@ LAYERS: list[tuple[str, ...]] = [
 WORLDS = ("analytics_assets.local", "analytics_assets.demo")
 FRAMEWORK = tuple(name for layer in LAYERS[:8] for name in layer)
 #: The modules allowed private Dagster names, each with a test that fails on a Dagster upgrade
-#: changing them: launching backfills, and the materialization a per-day check targets; the
+#: changing them: listing unfinished backfills, and the materialization a per-day check targets; the
 #: event storages the two dagster.yaml configure, subclasses of Dagster's own (a configured
 #: storage class is named by its module, so it cannot live in dagster_private), exercised by
 #: test_event_storages.

@@ -3,15 +3,15 @@
 From every partition's status it plans:
 
 * **missing** days (never materialized): contiguous ranges cut into chunks of at most
-  ``chunk_days``; each chunk is one backfill, written in one run per asset (single-run
-  policy), so a bad day fails its chunk, never years of history;
+  ``chunk_days``; each chunk is one run writing each asset's range in one step (Dagster's
+  single-run backfill policy), so a bad day fails its chunk, never years of history;
 * **failed** days: retried by bisection, each contiguous failed range in quarters (at
   least one day), so the good days of a failed chunk land on the next tick and a bad day
   ends up alone; a failed day is retried at most once per ``retry_failed_after``;
 * days **in progress** (a run queued or running) or targeted by a backfill that has not
-  finished are left alone, so no second backfill is ever launched for them.
+  finished are left alone, so no second run is ever requested for them.
 
-Assets with the same chunk go in the same backfill, so the extractors and their delta
+Assets with the same chunk go in the same run, so the extractors and their delta
 views are written together, each view after its table (a view's days are planned with
 its table's, never before them).
 """
@@ -36,7 +36,7 @@ class Reason(StrEnum):
 
 @dataclass(frozen=True)
 class CatchUpChunk:
-    """One backfill to launch: the days ``first..last`` of ``assets``."""
+    """One run to request: the days ``first..last`` of ``assets``."""
 
     first: str
     last: str
@@ -85,7 +85,7 @@ def plan_catch_up(
     chunk_days: int,
     retry_blocked: Mapping[dg.AssetKey, set[str]] | None = None,
 ) -> list[CatchUpChunk]:
-    """The backfills that bring every asset to "every day materialized", oldest first.
+    """The runs that bring every asset to "every day materialized", oldest first.
 
     ``families``: an extract asset first, then the assets built from it (its delta view);
     a family's days are planned together so a view is never built before its table.
@@ -115,7 +115,7 @@ def plan_catch_up(
 
 
 def _merge_same_days(chunks: Sequence[CatchUpChunk]) -> list[CatchUpChunk]:
-    """One backfill per (days, reason): fewer runs, each asset still its own step."""
+    """One run per (days, reason): fewer runs, each asset still its own step."""
     merged: dict[tuple[str, str, Reason], list[dg.AssetKey]] = defaultdict(list)
     for chunk in chunks:
         merged[(chunk.first, chunk.last, chunk.reason)] += chunk.assets

@@ -2,7 +2,10 @@
 
 The pipeline side asks the real daily schedule for its run request (evaluated at its tick
 after the last day), then executes that run (partition, tags, every benchmarked asset and
-its checks) on a persistent SQLite DagsterInstance, as the daemon's run would. The bare
+its checks) on the repository's instance (its ``dagster.yaml``, storage in a temporary
+folder: :mod:`benchmarks.embedded_instance`), as the daemon's run of ``dagster dev`` would
+(until 2026-11-30 it ran on Dagster's stock SQLite instance, ``DagsterInstance.local_temp``,
+whose event storage opens and fsyncs a database per event). The bare
 side materializes the same assets and checks for the same day with ``dg.materialize`` on
 an ephemeral instance. Repetitions alternate the two; medians are compared.
 """
@@ -18,6 +21,7 @@ import dagster as dg
 from analytics_assets.automation.daily import DAILY_JOB_NAME
 from analytics_assets.settings import load_settings
 from benchmarks.config import BenchmarkConfig
+from benchmarks.embedded_instance import embedded_instance
 from benchmarks.location import Location
 from benchmarks.report import Report, Row, ratio, seconds, timed
 
@@ -61,7 +65,7 @@ def measure_daily_run(location: Location, config: BenchmarkConfig, report: Repor
     bare: list[float] = []
     with (
         tempfile.TemporaryDirectory(prefix="benchmark-daily-") as home,
-        dg.DagsterInstance.local_temp(home) as instance,
+        embedded_instance(home) as instance,
     ):
         for _ in range(config.daily_repetitions):
             pipeline.append(

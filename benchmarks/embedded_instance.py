@@ -35,8 +35,7 @@ def instance_yaml(home: Path, dagster_storage: bool = False) -> str:
 def embedded_instance(home: str, dagster_storage: bool = False) -> Iterator[dg.DagsterInstance]:
     """A persistent instance in ``home`` as ``dagster dev`` builds it from the repository."""
     (Path(home) / "dagster.yaml").write_text(instance_yaml(Path(home), dagster_storage))
-    instance = dg.DagsterInstance.from_config(home)
-    try:
+    # entered as Dagster enters its own instances: it becomes the current one for the
+    # definitions loaded meanwhile (e.g. by a bare dg.materialize), and is disposed after
+    with dg.DagsterInstance.from_config(home) as instance:
         yield instance
-    finally:
-        instance.dispose()

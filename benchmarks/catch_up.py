@@ -25,15 +25,19 @@ from typing import Any
 import dagster as dg
 
 from analytics_assets.assembly.sources import extractor_resources
-from analytics_assets.automation.catch_up import CATCH_UP_TAG, build_catch_up_sensor
-from analytics_assets.automation.catch_up_plan import CatchUpChunk, Reason
+from analytics_assets.automation.catch_up import (
+    CATCH_UP_TAG,
+    build_catch_up_sensor,
+    requested_chunk,
+)
+from analytics_assets.automation.catch_up_plan import CatchUpChunk
 from analytics_assets.automation.clock import frozen_at
 from analytics_assets.settings import load_settings
 from benchmarks.catch_up_report import PipelineRun, report_catch_up, report_stock
 from benchmarks.config import BenchmarkConfig
 from benchmarks.embedded_instance import embedded_instance
 from benchmarks.event_clock import clocked_event_storage
-from benchmarks.location import RANGE_END_TAG, RANGE_START_TAG, Location, spread_days, table_rows
+from benchmarks.location import Location, spread_days, table_rows
 from benchmarks.production_instance import (
     postgres_unreachable_reason,
     production_instance,
@@ -62,14 +66,8 @@ def planned_chunks(location: Location, config: BenchmarkConfig) -> list[CatchUpC
     with dg.instance_for_test() as instance, frozen_at(after_last_day.astimezone(dt.UTC)):
         context = dg.build_sensor_context(instance=instance, definitions=location.defs)
         result = sensor.evaluate_tick(context)
-    return sorted((_chunk(request) for request in result.run_requests or []), key=lambda c: c.first)
-
-
-def _chunk(request: dg.RunRequest) -> CatchUpChunk:
-    """The days and assets of one requested run: its range tags and its assets."""
-    keys = tuple(sorted(request.asset_selection or (), key=lambda k: k.to_user_string()))
-    tags = request.tags
-    return CatchUpChunk(tags[RANGE_START_TAG], tags[RANGE_END_TAG], keys, Reason.MISSING)
+    chunks = (requested_chunk(request) for request in result.run_requests or [])
+    return sorted(chunks, key=lambda chunk: chunk.first)
 
 
 def run_pipeline(

@@ -15,11 +15,9 @@ from typing import Any
 
 import dagster as dg
 
+from analytics_assets.assembly.run_tags import RANGE_END_TAG, RANGE_START_TAG
 from analytics_assets.extract import DJANGO, Extractor
 from analytics_assets.warehouse.resource import BigQueryWarehouse
-
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,15 @@ def _range_run_request(
     )
 
 
+def requested_chunk(request: dg.RunRequest) -> CatchUpChunk:
+    """The chunk a run request of this sensor writes: the inverse of its request."""
+    keys = tuple(sorted(request.asset_selection or (), key=lambda key: key.to_user_string()))
+    tags = request.tags
+    return CatchUpChunk(
+        tags[RANGE_START_TAG], tags[RANGE_END_TAG], keys, Reason(tags[CATCH_UP_TAG])
+    )
+
+
 def build_catch_up_sensor(
     asset_keys: Sequence[dg.AssetKey],
     *,

@@ -15,8 +15,7 @@ from typing import NamedTuple
 
 import dagster as dg
 
-from analytics_assets.assembly.run_tags import RANGE_END_TAG, RANGE_START_TAG
-from analytics_assets.automation.catch_up import CATCH_UP_TAG, SENSOR_NAME
+from analytics_assets.automation.catch_up import SENSOR_NAME, requested_chunk
 from analytics_assets.automation.clock import frozen_at
 from analytics_assets.automation.daily import DAILY_SCHEDULE_NAME
 
@@ -60,14 +59,9 @@ class CatchUpTick:
 
 
 def _requested(request: dg.RunRequest) -> RequestedRun:
-    assets = request.asset_selection
-    assert assets, "the catch-up sensor requests runs of chosen assets"
-    return RequestedRun(
-        request.tags[RANGE_START_TAG],
-        request.tags[RANGE_END_TAG],
-        tuple(sorted(key.to_user_string() for key in assets)),
-        request.tags[CATCH_UP_TAG],
-    )
+    chunk = requested_chunk(request)
+    assets = tuple(key.to_user_string() for key in chunk.assets)
+    return RequestedRun(chunk.first, chunk.last, assets, chunk.reason.value)
 
 
 def evaluate_catch_up(

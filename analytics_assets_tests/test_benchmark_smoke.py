@@ -30,3 +30,4 @@ def test_quick_benchmark_prints_the_table() -> None:
     for section in ("catch-up", "daily run", "big day", "code location load"):
         assert section in table, table
     assert "raw floor" in table and "bare dg.materialize()" in table, table
+    assert "plain Dagster, same definitions and team modules" in table, table

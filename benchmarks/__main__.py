@@ -94,7 +94,11 @@ def main() -> None:
             measure_linearity(config, report)
         if "load" in sections:
             measure_code_location(
-                config.generated_extractors, config.load_repetitions, config.warm_load, report
+                config.generated_extractors,
+                config.load_repetitions,
+                config.warm_load,
+                config.count_load_instructions,
+                report,
             )
     report.note(f"benchmark wall time {time.perf_counter() - started:.0f} s")
     print(report.render(), flush=True)

@@ -35,6 +35,8 @@ class BenchmarkConfig:
     load_repetitions: int
     #: Load once before timing, so the generated modules are compiled (as in a deployed image).
     warm_load: bool = True
+    #: Also count the +N load's instructions under valgrind (about 2 minutes, both at once).
+    count_load_instructions: bool = False
     timezone: str = "Europe/Paris"
     #: Catch-ups per instance, interleaved with the raw floor (medians are reported).
     catch_up_repetitions: int = 1
@@ -83,7 +85,8 @@ FULL = BenchmarkConfig(
     big_day_rows=1_000_000,
     big_day_repetitions=3,
     generated_extractors=200,
-    load_repetitions=5,
+    load_repetitions=9,
+    count_load_instructions=True,
     catch_up_repetitions=3,
     # history lengths 1:3:10 (182, 548, 1,826 days: 3, 7 and 21 runs of 90 days) and 10 vs 50
     # extractors over 10 days: about 5 minutes; 1, 3, 10 years take about twice as long

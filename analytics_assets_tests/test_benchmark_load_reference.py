@@ -8,7 +8,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from benchmarks.code_location import GENERATED_PACKAGE, PLAIN_PACKAGE, write_extractors
+from benchmarks.generated_sources import GENERATED_PACKAGE, PLAIN_PACKAGE, write_extractors
 
 
 def _module(path: Path, name: str) -> ModuleType:

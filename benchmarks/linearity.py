@@ -23,8 +23,8 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from benchmarks.code_location import GENERATED_PACKAGE, write_extractors
 from benchmarks.config import BenchmarkConfig
+from benchmarks.generated_sources import GENERATED_PACKAGE, write_extractors
 from benchmarks.report import Report, Row
 
 YEAR_DAYS = 365

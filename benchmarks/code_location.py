@@ -160,7 +160,7 @@ def measure_code_location(
             generated.ours.append(_run(environment, OURS, folder))
             without_team.plain.append(_run(environment, PLAIN, str(generated_json)))
         without_team.ours = generated.ours
-        counted = (
+        instructions = (
             instructions_row(environment, count, folder, generated_json)
             if count_instructions
             else None
@@ -180,8 +180,8 @@ def measure_code_location(
             f"+{count} extractors", "", None, reference="same definitions, no team module"
         )
     )
-    if counted is not None:
-        report.add(counted)
+    if instructions is not None:
+        report.add(instructions)
     report.note(
         "code location load, CPU time (less sensitive than wall time to a shared machine): "
         f"{current.cpu_note('current')}; {generated.cpu_note(f'+{count} extractors')}; "

@@ -2,8 +2,8 @@
 
 Each measurement is a fresh process (``python -m benchmarks.linearity``) building the code
 location from generated extractors only (those of the load section,
-:mod:`benchmarks.code_location`: constant rows per day, so any growth is the pipeline's and
-Dagster's, not the data's), planning the catch-up with the real sensor over the window and
+:mod:`benchmarks.generated_sources`: constant rows per day, so any growth is the pipeline's
+and Dagster's, not the data's), planning the catch-up with the real sensor over the window and
 running its chunks on an embedded instance from the repository's ``dagster.yaml``. It prints
 the runs' seconds and its peak RSS (``VmHWM``); the section interleaves the sizes and
 reports medians, the spread, and the ratio of each size's cost per day (or per

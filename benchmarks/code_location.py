@@ -221,7 +221,7 @@ def _worker() -> None:
         defs, _ = _our_definitions(arguments[0] if arguments else None)
         defs.get_repository_def().get_all_jobs()
     else:
-        from benchmarks.plain_location import describe
+        from benchmarks.location_description import describe
 
         defs, settings = _our_definitions(arguments[1] if len(arguments) > 1 else None)
         describe(defs, settings, Path(arguments[0]))

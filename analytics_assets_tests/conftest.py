@@ -2,6 +2,10 @@
 kit's pytest plugin (:mod:`analytics_assets.testing.plugin`), as in any team's project; this
 suite knows them by shorter names. Every SQL statement the project sends to BigQuery during a
 test is captured and held to BigQuery's rules (:mod:`analytics_assets_tests.sql_rules`).
+
+The suite runs on as many pytest-xdist workers as the machine has cores, a test file per
+worker at a time (``-n auto --dist loadfile``, pyproject.toml), the files that start a real
+`analytics-assets dev` first.
 """
 
 from __future__ import annotations
@@ -14,6 +18,19 @@ from google.cloud import bigquery
 
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 from analytics_assets_tests.sql_rules import StatementRecorder, violations
+
+#: Marks of the tests that start a real `analytics-assets dev`: a minute or more each.
+SLOWEST_MARKS = ("browser", "dagster_dev")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files holding a test that starts a real `analytics-assets dev` run first, each file's
+    tests in their order: started last, one of them would run alone at the end of the suite
+    while the other workers sit idle (xdist hands out whole files, in this order)."""
+    slow_files = {
+        item.path for item in items if any(item.get_closest_marker(m) for m in SLOWEST_MARKS)
+    }
+    items.sort(key=lambda item: item.path not in slow_files)
 
 
 @pytest.fixture

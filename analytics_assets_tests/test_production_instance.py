@@ -90,6 +90,7 @@ LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) {
     __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
 
 
+@pytest.mark.dagster_dev
 def test_dagster_dev_on_the_production_instance_runs_a_daemon_backfill_in_postgres(
     tmp_path, monkeypatch
 ):

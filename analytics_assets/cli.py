@@ -203,12 +203,14 @@ def dev(host: str, port: int, verbose: bool) -> None:
             click.echo(f"Reusing the embedded BigQuery emulator at {url}")
         else:
             click.echo(f"Starting the embedded BigQuery emulator on {url} …")
-            owned_emulator = EmbeddedEmulator.start(
+            owned_emulator = EmbeddedEmulator.launch(
                 emulator.data_dir, emulator.port, EMULATOR_PROJECT, detached=False
             )
         environ["BIGQUERY_EMULATOR_URL"] = url
     try:
-        _seed_demo_source(settings)
+        _seed_demo_source(settings)  # while the emulator starts: the seed does not need it
+        if owned_emulator is not None:
+            owned_emulator.wait_until_healthy()
         click.echo(f"Starting dagster dev on http://{host}:{port}")
         code = _run_dagster_dev(host, port, environ, verbose)
     except KeyboardInterrupt:  # Ctrl-C before dagster dev was running

@@ -44,6 +44,8 @@ CLEARED_PREFIXES = ("ANALYTICS_", "BIGQUERY_", "DAGSTER_", "DJANGO_")
 #: A first start not green by then is reported as such (inf), with its breakdown.
 TIMEOUT_SECONDS = 900
 TARGET_SECONDS = 90
+#: How often the partition statistics are read while runs are pending.
+STATS_INTERVAL_SECONDS = 15
 #: Lines of the quiet terminal that mark a step of the start, and the step's name.
 TERMINAL_MILESTONES = (("Seeded the demo", "seeded"), ("Starting dagster dev", "dagster dev"))
 
@@ -165,7 +167,12 @@ def run_first_start(
 def _watch(
     server: DevServer, process: subprocess.Popen[bytes], started: float, expected_missing: int
 ) -> FirstStart:
+    """Polls until every partition is green. The runs are read each second (a cheap query);
+    the partition statistics, which the webserver computes over every asset's history, only
+    once no run is queued or in progress, or every STATS_INTERVAL_SECONDS: read each second,
+    they took about a fifth of a core from the catch-up (the webserver's CPU time, 2 cores)."""
     milestones: dict[str, float] = {}
+    last_stats = -math.inf
     while time.monotonic() - started < TIMEOUT_SECONDS:
         if process.poll() is not None:
             raise RuntimeError(f"analytics-assets dev exited with {process.returncode}")
@@ -173,9 +180,13 @@ def _watch(
             if server.answers():
                 milestones["UI ready"] = time.monotonic() - started
         else:
-            green, failed, _ = _progress(server, expected_missing)
-            if green:
-                return FirstStart(time.monotonic() - started, milestones, failed=failed)
+            runs = server.runs()
+            idle = bool(runs) and all(run.ended is not None for run in runs)
+            if idle or time.monotonic() - last_stats >= STATS_INTERVAL_SECONDS:
+                last_stats = time.monotonic()
+                green, failed, _ = _progress(server, expected_missing)
+                if green:
+                    return FirstStart(time.monotonic() - started, milestones, failed=failed)
         time.sleep(1)
     _, failed, done = _progress(server, expected_missing)
     return FirstStart(math.inf, milestones, failed=failed, done=done)

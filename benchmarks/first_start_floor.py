@@ -1,9 +1,9 @@
 """The raw floor of the demo's first start, run as its own process by :mod:`benchmarks.first_start`.
 
 The same work as ``analytics-assets dev`` up to every day green, without Dagster: start
-the embedded emulator (same data folder and port settings), seed the demo history (the
-same :func:`~analytics_assets.demo.history.ensure_demo_database`), then every extractor,
-the support desk's included, from the first date to yesterday straight to one parquet
+the embedded emulator (same data folder and port settings) and, while it starts, seed the
+demo history (the same :func:`~analytics_assets.demo.history.ensure_demo_database`), then
+every extractor, the support desk's included, from the first date to yesterday straight to one parquet
 load per table (:func:`benchmarks.catch_up.run_raw_floor`).
 """
 
@@ -22,13 +22,14 @@ def main() -> None:
 
     settings = load_settings()
     emulator = load_emulator_settings(settings.local_dir)
-    with EmbeddedEmulator.start(
+    with EmbeddedEmulator.launch(
         emulator.data_dir, emulator.port, EMULATOR_PROJECT, detached=False
     ) as started:
         os.environ["BIGQUERY_EMULATOR_URL"] = started.url
         from analytics_assets.demo.history import ensure_demo_database
 
-        ensure_demo_database()
+        ensure_demo_database()  # while the emulator starts, as `analytics-assets dev` does
+        started.wait_until_healthy()
         from benchmarks.catch_up import run_raw_floor
         from benchmarks.config import QUICK
         from benchmarks.location import load_location

@@ -102,6 +102,8 @@ class EmbeddedEmulator:
         self.data_dir = data_dir
         self.log_path = log_path
         self._process = process
+        #: Launched here to outlive this process (recorded in the pid file once healthy).
+        self._detached = False
 
     @property
     def url(self) -> str:
@@ -123,6 +125,22 @@ class EmbeddedEmulator:
         A detached emulator is recorded in the pid file next to ``data_dir`` so that
         :func:`stop_detached` can stop it from another process later.
         """
+        emulator = cls.launch(data_dir, port, project, detached=detached, log_path=log_path)
+        emulator.wait_until_healthy(startup_timeout)
+        return emulator
+
+    @classmethod
+    def launch(
+        cls,
+        data_dir: Path,
+        port: int,
+        project: str,
+        *,
+        detached: bool,
+        log_path: Path | None = None,
+    ) -> EmbeddedEmulator:
+        """Start an emulator without waiting for it: the caller does other work while it
+        starts (a few seconds), then calls :meth:`wait_until_healthy`."""
         data_dir = Path(data_dir).absolute()
         log_path = Path(log_path) if log_path else data_dir.parent / LOG_FILE_NAME
         if not port_is_free(port):
@@ -160,15 +178,21 @@ class EmbeddedEmulator:
                 log_path=None,
             ) from error
         emulator = cls(process.pid, port, data_dir, process=process, log_path=log_path)
-        try:
-            emulator._wait_until_healthy(startup_timeout)
-        except BaseException:
-            emulator.stop()
-            raise
-        if detached:
-            detached_children[process.pid] = process
-            emulator._write_pid_file()
+        emulator._detached = detached
         return emulator
+
+    def wait_until_healthy(self, timeout: float = 60) -> None:
+        """Return once the emulator answers (a detached one is then recorded in its pid
+        file); otherwise stop it and raise :class:`EmulatorStartError` (it exited, or gave no
+        answer within ``timeout``)."""
+        try:
+            self._wait_until_healthy(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        if self._detached and self._process is not None:
+            detached_children[self.pid] = self._process
+            self._write_pid_file()
 
     def _wait_until_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -31,6 +31,11 @@ INSTANCE_FILE = "dagster.yaml"
 #: but ``dg`` (dagster-dg-cli) is a development tool, not a dependency of the installed
 #: location: the warning is silenced, for that reason only, instead of adding it.
 SUPERSEDED_DEV_WARNING = "ignore:Function `dev_command` is superseded:FutureWarning"
+#: Dagster hands a run's per-day events to the event storage in batches of up to this many
+#: when ``DAGSTER_EVENT_BATCH_SIZE`` is set (the planned ones when the daemon or the UI creates
+#: the run): the local instance's storage then stores a run's planned days in a few INSERTs
+#: (``local/event_storage.py``). Production sets the same (README, "Production").
+EVENT_BATCH_SIZE = "10000"
 
 
 def _seed_demo_source(settings: Settings) -> None:
@@ -195,6 +200,7 @@ def dev(host: str, port: int, verbose: bool) -> None:
         )
     environ = dict(os.environ)
     environ["DAGSTER_HOME"] = _dagster_home(environ)
+    environ.setdefault("DAGSTER_EVENT_BATCH_SIZE", EVENT_BATCH_SIZE)
     emulator = load_emulator_settings(settings.local_dir)
     owned_emulator = None
     if emulator.embedded:

@@ -117,9 +117,12 @@ def _a_failed_day_stays_failed(
     assert _statuses(reader, "visits") == {dg.AssetPartitionStatus.MATERIALIZED}
 
 
+@pytest.mark.parametrize("batch_size", [None, "10000"], ids=["event_by_event", "in_batches"])
 def test_the_local_instance_keeps_a_failed_day_failed_and_readable_by_another_process(
-    tmp_path, warehouse, monkeypatch
+    tmp_path, warehouse, monkeypatch, batch_size
 ):
+    if batch_size:  # `analytics-assets dev` sets it: planned events are stored as a batch
+        monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", batch_size)
     with embedded_instance(str(tmp_path)) as instance:
         storage = instance.event_log_storage
         assert type(storage).__name__ == "KeptConnectionSqliteEventLogStorage"
@@ -128,6 +131,70 @@ def test_the_local_instance_keeps_a_failed_day_failed_and_readable_by_another_pr
             _a_failed_day_stays_failed(instance, reader, warehouse)
         assert asked["asset_event_tags"] == 1, asked  # asked per materialization before
         assert max(asked.values()) == 1, asked
+
+
+def _planned_index(
+    instance: dg.DagsterInstance, run_id: str, check_keys: set[dg.AssetCheckKey]
+) -> dict[str, object]:
+    """What the index tells of a run's planned days: per asset and day the planning run, each
+    asset's latest planned materialization, and each check's evaluation of each day."""
+    index: dict[str, object] = {}
+    for table in ("visits", "signups"):
+        key = dg.AssetKey(table)
+        planned = dg.EventRecordsFilter(dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED, key)
+        records = instance.event_log_storage.get_event_records(planned, limit=100)
+        index[table] = sorted((r.partition_key, r.run_id == run_id) for r in records)
+        for day in DAYS:
+            info = instance.get_latest_planned_materialization_info(key, day)
+            index[f"{table} {day}"] = info is not None and info.run_id == run_id
+    assert check_keys
+    for check_key in check_keys:
+        history = instance.event_log_storage.get_asset_check_execution_history(check_key, 100)
+        index[check_key.to_user_string()] = sorted(
+            (str(r.partition), r.status.value) for r in history if r.run_id == run_id
+        )
+    return index
+
+
+def _count_planned_batches(storage: object, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of each batch of planned events the storage stores at once."""
+    batches: list[int] = []
+    store = storage._store_planned_batch  # pyright: ignore[reportAttributeAccessIssue]
+
+    def counted(run_id: str, events: list, rows: list) -> None:
+        batches.append(len(events))
+        store(run_id, events, rows)
+
+    monkeypatch.setattr(storage, "_store_planned_batch", counted)
+    return batches
+
+
+def test_a_batch_of_planned_events_indexes_each_day_as_storing_them_one_by_one(
+    tmp_path, warehouse, monkeypatch
+):
+    seen = {}
+    for batch_size in (None, "10000"):
+        if batch_size:
+            monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", batch_size)
+        home = tmp_path / f"batch_{batch_size}"
+        home.mkdir()
+        with embedded_instance(str(home)) as instance:
+            batches = _count_planned_batches(instance.event_log_storage, monkeypatch)
+            run = materialize(
+                [VisitsExtractor, SignupsExtractor],
+                warehouse,
+                DAYS[0],
+                DAYS[-1],
+                settings=SETTINGS,
+                instance=instance,
+                checks=True,  # the plan then holds the checks' planned evaluations too
+            )
+            result = run.dagster_result
+            checked = {e.asset_check_key for e in result.get_asset_check_evaluations()}
+            seen[batch_size] = _planned_index(instance, result.run_id, checked)
+            assert batches == ([2 * len(DAYS)] if batch_size else [])
+    assert seen["10000"] == seen[None]
+    assert seen[None]["visits"] == [(day, True) for day in DAYS]
 
 
 def test_a_watcher_of_a_run_on_the_local_instance_sees_each_event_as_it_is_stored(tmp_path):

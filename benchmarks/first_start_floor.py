@@ -3,8 +3,8 @@
 The same work as ``analytics-assets dev`` up to every day green, without Dagster: start
 the embedded emulator (same data folder and port settings) and, while it starts, seed the
 demo history (the same :func:`~analytics_assets.demo.history.ensure_demo_database`), then
-every extractor, the support desk's included, from the first date to yesterday straight to one parquet
-load per table (:func:`benchmarks.catch_up.run_raw_floor`).
+every extractor, the support desk's included, from the first date to yesterday straight to
+one parquet load per table (:func:`benchmarks.catch_up.run_raw_floor`).
 """
 
 from __future__ import annotations

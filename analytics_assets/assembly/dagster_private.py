@@ -9,6 +9,10 @@
 * **Backfills that have not finished** (:func:`days_in_unfinished_backfills`): the catch-up
   sensor leaves alone the days of a backfill a user launched whose runs are still to come;
   Dagster 1.13 has no public way to list backfills by status.
+* **A batch of planned events in the asset index** (:func:`index_planned_events`): both
+  instances' event storages store a run's per-day "planned" events at once (see
+  ``local/event_storage.py`` and ``deploy/event_storage.py``) and index them as Dagster's own
+  batch of materializations does, through its storage's private index methods.
 
 The backfill names are imported when a sensor first uses them: their modules pull in
 Dagster's backfill daemon and workspace machinery (0.15-0.3 s), which loading the code
@@ -22,12 +26,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData,
 )
+
+if TYPE_CHECKING:
+    from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
 
 
 def days_in_unfinished_backfills(
@@ -80,3 +87,29 @@ def day_evaluation(
         partition=day,
         target_materialization_data=target,
     )
+
+
+def index_planned_events(
+    storage: SqlEventLogStorage, conn: Any, events: Sequence[dg.EventLogEntry], ids: Sequence[int]
+) -> None:
+    """Index ``events`` (planned materializations, stored as rows ``ids`` of the index) on
+    ``conn``: each one's tags, and each asset's row updated once, by its last event, as
+    Dagster's own storages index a batch of materializations."""
+    storage._store_asset_event_tags(conn, events, ids)
+    last_of_asset = {
+        event.get_dagster_event().asset_key: (event, event_id)
+        for event, event_id in zip(events, ids, strict=True)
+    }
+    for event, event_id in last_of_asset.values():
+        storage._store_asset_event(conn, event, event_id)
+
+
+def split_planned_materializations(
+    events: Sequence[dg.EventLogEntry],
+) -> tuple[list[dg.EventLogEntry], list[dg.EventLogEntry]]:
+    """A batch's planned materializations (one per asset and day) and its other events: a run's
+    plan also holds one planned evaluation per check, each naming all its days."""
+    planned_type = dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+    planned = [event for event in events if event.get_dagster_event().event_type == planned_type]
+    others = [event for event in events if event.get_dagster_event().event_type != planned_type]
+    return planned, others

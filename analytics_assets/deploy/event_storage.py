@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dagster._core.events import DagsterEventType
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log import SqlEventLogStorageTable
 from dagster._serdes import ConfigurableClassData
@@ -29,6 +28,11 @@ from dagster_postgres.utils import (
     create_pg_engine,
     get_token_provider_from_config,
     pg_url_from_config,
+)
+
+from analytics_assets.assembly.dagster_private import (
+    index_planned_events,
+    split_planned_materializations,
 )
 
 #: Extra connections opened while the kept one is busy (closed again when returned).
@@ -76,23 +80,19 @@ class PooledPostgresEventLogStorage(PostgresEventLogStorage):
         return table_name in self._found_tables
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
-        kinds = {event.get_dagster_event().event_type for event in events}
-        if kinds != {DagsterEventType.ASSET_MATERIALIZATION_PLANNED}:
+        planned, others = split_planned_materializations(events)
+        if not planned:
             super().store_event_batch(events)
             return
+        for event in others:  # a run's plan: one planned evaluation per check, all its days
+            self.store_event(event)
         with self._connect() as conn:
             result = conn.execute(
-                self.prepare_insert_event_batch(events).returning(SqlEventLogStorageTable.c.id)
+                self.prepare_insert_event_batch(planned).returning(SqlEventLogStorageTable.c.id)
             )
             event_ids = [int(row[0]) for row in result.fetchall()]
-        last_of_asset = {
-            event.get_dagster_event().asset_key: (event, event_id)
-            for event, event_id in zip(events, event_ids, strict=True)
-        }
         with self.index_transaction() as conn:
-            self._store_asset_event_tags(conn, events, event_ids)
-            for event, event_id in last_of_asset.values():
-                self._store_asset_event(conn, event, event_id)
+            index_planned_events(self, conn, planned, event_ids)
 
     def dispose(self) -> None:
         super().dispose()

@@ -209,8 +209,8 @@ def dev(host: str, port: int, verbose: bool) -> None:
             click.echo(f"Reusing the embedded BigQuery emulator at {url}")
         else:
             click.echo(f"Starting the embedded BigQuery emulator on {url} …")
-            owned_emulator = EmbeddedEmulator.launch(
-                emulator.data_dir, emulator.port, EMULATOR_PROJECT, detached=False
+            owned_emulator = EmbeddedEmulator.start(
+                emulator.data_dir, emulator.port, EMULATOR_PROJECT, detached=False, wait=False
             )
         environ["BIGQUERY_EMULATOR_URL"] = url
     try:

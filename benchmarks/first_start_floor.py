@@ -22,8 +22,8 @@ def main() -> None:
 
     settings = load_settings()
     emulator = load_emulator_settings(settings.local_dir)
-    with EmbeddedEmulator.launch(
-        emulator.data_dir, emulator.port, EMULATOR_PROJECT, detached=False
+    with EmbeddedEmulator.start(
+        emulator.data_dir, emulator.port, EMULATOR_PROJECT, detached=False, wait=False
     ) as started:
         os.environ["BIGQUERY_EMULATOR_URL"] = started.url
         from analytics_assets.demo.history import ensure_demo_database

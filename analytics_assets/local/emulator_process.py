@@ -119,28 +119,15 @@ class EmbeddedEmulator:
         detached: bool,
         log_path: Path | None = None,
         startup_timeout: float = 60,
+        wait: bool = True,
     ) -> EmbeddedEmulator:
         """Start an emulator and wait until it is healthy, or raise :class:`EmulatorStartError`.
 
-        A detached emulator is recorded in the pid file next to ``data_dir`` so that
+        With ``wait=False`` it returns at once: the caller does other work while the emulator
+        starts (a few seconds), then calls :meth:`wait_until_healthy`. A detached emulator is
+        recorded in the pid file next to ``data_dir`` once healthy, so that
         :func:`stop_detached` can stop it from another process later.
         """
-        emulator = cls.launch(data_dir, port, project, detached=detached, log_path=log_path)
-        emulator.wait_until_healthy(startup_timeout)
-        return emulator
-
-    @classmethod
-    def launch(
-        cls,
-        data_dir: Path,
-        port: int,
-        project: str,
-        *,
-        detached: bool,
-        log_path: Path | None = None,
-    ) -> EmbeddedEmulator:
-        """Start an emulator without waiting for it: the caller does other work while it
-        starts (a few seconds), then calls :meth:`wait_until_healthy`."""
         data_dir = Path(data_dir).absolute()
         log_path = Path(log_path) if log_path else data_dir.parent / LOG_FILE_NAME
         if not port_is_free(port):
@@ -179,6 +166,8 @@ class EmbeddedEmulator:
             ) from error
         emulator = cls(process.pid, port, data_dir, process=process, log_path=log_path)
         emulator._detached = detached
+        if wait:
+            emulator.wait_until_healthy(startup_timeout)
         return emulator
 
     def wait_until_healthy(self, timeout: float = 60) -> None:

@@ -31,10 +31,8 @@ INSTANCE_FILE = "dagster.yaml"
 #: but ``dg`` (dagster-dg-cli) is a development tool, not a dependency of the installed
 #: location: the warning is silenced, for that reason only, instead of adding it.
 SUPERSEDED_DEV_WARNING = "ignore:Function `dev_command` is superseded:FutureWarning"
-#: Dagster hands a run's per-day events to the event storage in batches of up to this many
-#: when ``DAGSTER_EVENT_BATCH_SIZE`` is set (the planned ones when the daemon or the UI creates
-#: the run): the local instance's storage then stores a run's planned days in a few INSERTs
-#: (``local/event_storage.py``). Production sets the same (README, "Production").
+#: DAGSTER_EVENT_BATCH_SIZE: Dagster then hands a run's per-day events to the event storage in
+#: batches, which the local one stores in a few INSERTs (``local/event_storage.py``).
 EVENT_BATCH_SIZE = "10000"
 
 

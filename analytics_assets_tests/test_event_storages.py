@@ -133,20 +133,31 @@ def test_the_local_instance_keeps_a_failed_day_failed_and_readable_by_another_pr
         assert max(asked.values()) == 1, asked
 
 
-def _planned_index(
+def _day_index(
     instance: dg.DagsterInstance, run_id: str, check_keys: set[dg.AssetCheckKey]
 ) -> dict[str, object]:
-    """What the index tells of a run's planned days: per asset and day the planning run, each
-    asset's latest planned materialization, and each check's evaluation of each day."""
+    """What the index tells of a run's days: per asset and day the planning run and the
+    materializing run, each asset's latest planned and latest materialization, its
+    materialized days, and each check's evaluation of each day."""
     index: dict[str, object] = {}
     for table in ("visits", "signups"):
         key = dg.AssetKey(table)
-        planned = dg.EventRecordsFilter(dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED, key)
-        records = instance.event_log_storage.get_event_records(planned, limit=100)
-        index[table] = sorted((r.partition_key, r.run_id == run_id) for r in records)
+        for kind in (
+            dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
+            dg.DagsterEventType.ASSET_MATERIALIZATION,
+        ):
+            records = instance.event_log_storage.get_event_records(
+                dg.EventRecordsFilter(kind, key), limit=100
+            )
+            index[f"{table} {kind.value}"] = sorted(
+                (r.partition_key, r.run_id == run_id) for r in records
+            )
         for day in DAYS:
             info = instance.get_latest_planned_materialization_info(key, day)
-            index[f"{table} {day}"] = info is not None and info.run_id == run_id
+            index[f"{table} {day} planned"] = info is not None and info.run_id == run_id
+        latest = instance.get_latest_materialization_event(key)
+        index[f"{table} latest"] = latest is not None and latest.run_id == run_id
+        index[f"{table} materialized"] = sorted(instance.get_materialized_partitions(key))
     assert check_keys
     for check_key in check_keys:
         history = instance.event_log_storage.get_asset_check_execution_history(check_key, 100)
@@ -156,20 +167,20 @@ def _planned_index(
     return index
 
 
-def _count_planned_batches(storage: object, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The size of each batch of planned events the storage stores at once."""
-    batches: list[int] = []
-    store = storage._store_planned_batch  # pyright: ignore[reportAttributeAccessIssue]
+def _count_batches(storage: object, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """The kind and size of each batch of per-day events the storage stores at once."""
+    batches: list[tuple[str, int]] = []
+    store = storage._store_at_once  # pyright: ignore[reportAttributeAccessIssue]
 
-    def counted(run_id: str, events: list, rows: list) -> None:
-        batches.append(len(events))
+    def counted(run_id: str, events: list[dg.EventLogEntry], rows: list) -> None:
+        batches.append((events[0].get_dagster_event().event_type_value, len(events)))
         store(run_id, events, rows)
 
-    monkeypatch.setattr(storage, "_store_planned_batch", counted)
+    monkeypatch.setattr(storage, "_store_at_once", counted)
     return batches
 
 
-def test_a_batch_of_planned_events_indexes_each_day_as_storing_them_one_by_one(
+def test_batches_of_planned_days_and_materializations_index_each_day_as_one_by_one(
     tmp_path, warehouse, monkeypatch
 ):
     seen = {}
@@ -179,7 +190,7 @@ def test_a_batch_of_planned_events_indexes_each_day_as_storing_them_one_by_one(
         home = tmp_path / f"batch_{batch_size}"
         home.mkdir()
         with embedded_instance(str(home)) as instance:
-            batches = _count_planned_batches(instance.event_log_storage, monkeypatch)
+            batches = _count_batches(instance.event_log_storage, monkeypatch)
             run = materialize(
                 [VisitsExtractor, SignupsExtractor],
                 warehouse,
@@ -191,10 +202,17 @@ def test_a_batch_of_planned_events_indexes_each_day_as_storing_them_one_by_one(
             )
             result = run.dagster_result
             checked = {e.asset_check_key for e in result.get_asset_check_evaluations()}
-            seen[batch_size] = _planned_index(instance, result.run_id, checked)
-            assert batches == ([2 * len(DAYS)] if batch_size else [])
+            seen[batch_size] = _day_index(instance, result.run_id, checked)
+            planned, materialized = "ASSET_MATERIALIZATION_PLANNED", "ASSET_MATERIALIZATION"
+            expected = [
+                (planned, 2 * len(DAYS)),
+                (materialized, len(DAYS)),
+                (materialized, len(DAYS)),
+            ]
+            assert sorted(batches) == (sorted(expected) if batch_size else [])
     assert seen["10000"] == seen[None]
-    assert seen[None]["visits"] == [(day, True) for day in DAYS]
+    assert seen[None]["visits ASSET_MATERIALIZATION"] == [(day, True) for day in DAYS]
+    assert seen[None]["visits materialized"] == DAYS
 
 
 def test_a_watcher_of_a_run_on_the_local_instance_sees_each_event_as_it_is_stored(tmp_path):

@@ -9,10 +9,11 @@
 * **Backfills that have not finished** (:func:`days_in_unfinished_backfills`): the catch-up
   sensor leaves alone the days of a backfill a user launched whose runs are still to come;
   Dagster 1.13 has no public way to list backfills by status.
-* **A batch of planned events in the asset index** (:func:`index_planned_events`): both
-  instances' event storages store a run's per-day "planned" events at once (see
-  ``local/event_storage.py`` and ``deploy/event_storage.py``) and index them as Dagster's own
-  batch of materializations does, through its storage's private index methods.
+* **A batch of per-day asset events in the asset index** (:func:`index_day_events`): both
+  instances' event storages store a run's per-day "planned" events at once, the local one a
+  ranged step's materializations too (see ``local/event_storage.py`` and
+  ``deploy/event_storage.py``), and index them as Dagster's own batch of materializations
+  does, through its storage's private index methods.
 
 The backfill names are imported when a sensor first uses them: their modules pull in
 Dagster's backfill daemon and workspace machinery (0.15-0.3 s), which loading the code
@@ -89,12 +90,13 @@ def day_evaluation(
     )
 
 
-def index_planned_events(
+def index_day_events(
     storage: SqlEventLogStorage, conn: Any, events: Sequence[dg.EventLogEntry], ids: Sequence[int]
 ) -> None:
-    """Index ``events`` (planned materializations, stored as rows ``ids`` of the index) on
-    ``conn``: each one's tags, and each asset's row updated once, by its last event, as
-    Dagster's own storages index a batch of materializations."""
+    """Index ``events`` (a batch of one asset event per asset and day, planned materializations
+    or materializations, stored as rows ``ids`` of the index) on ``conn``: each one's tags, and
+    each asset's row updated once, by its last event, as Dagster's own storages index a batch
+    of materializations."""
     storage._store_asset_event_tags(conn, events, ids)
     last_of_asset = {
         event.get_dagster_event().asset_key: (event, event_id)
@@ -104,12 +106,11 @@ def index_planned_events(
         storage._store_asset_event(conn, event, event_id)
 
 
-def split_planned_materializations(
-    events: Sequence[dg.EventLogEntry],
+def split_by_kind(
+    events: Sequence[dg.EventLogEntry], kind: dg.DagsterEventType
 ) -> tuple[list[dg.EventLogEntry], list[dg.EventLogEntry]]:
-    """A batch's planned materializations (one per asset and day) and its other events: a run's
-    plan also holds one planned evaluation per check, each naming all its days."""
-    planned_type = dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED
-    planned = [event for event in events if event.get_dagster_event().event_type == planned_type]
-    others = [event for event in events if event.get_dagster_event().event_type != planned_type]
-    return planned, others
+    """A batch's events of ``kind`` and its others (a run's plan holds its planned
+    materializations, one per asset and day, and one planned evaluation per check)."""
+    of_kind = [event for event in events if event.get_dagster_event().event_type == kind]
+    others = [event for event in events if event.get_dagster_event().event_type != kind]
+    return of_kind, others

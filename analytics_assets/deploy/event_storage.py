@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dagster._core.events import DagsterEventType
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log import SqlEventLogStorageTable
 from dagster._serdes import ConfigurableClassData
@@ -30,10 +31,7 @@ from dagster_postgres.utils import (
     pg_url_from_config,
 )
 
-from analytics_assets.assembly.dagster_private import (
-    index_planned_events,
-    split_planned_materializations,
-)
+from analytics_assets.assembly.dagster_private import index_day_events, split_by_kind
 
 #: Extra connections opened while the kept one is busy (closed again when returned).
 OVERFLOW = 8
@@ -80,7 +78,7 @@ class PooledPostgresEventLogStorage(PostgresEventLogStorage):
         return table_name in self._found_tables
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
-        planned, others = split_planned_materializations(events)
+        planned, others = split_by_kind(events, DagsterEventType.ASSET_MATERIALIZATION_PLANNED)
         if not planned:
             super().store_event_batch(events)
             return
@@ -92,7 +90,7 @@ class PooledPostgresEventLogStorage(PostgresEventLogStorage):
             )
             event_ids = [int(row[0]) for row in result.fetchall()]
         with self.index_transaction() as conn:
-            index_planned_events(self, conn, planned, event_ids)
+            index_day_events(self, conn, planned, event_ids)
 
     def dispose(self) -> None:
         super().dispose()

@@ -21,12 +21,14 @@ materialization's tags, every time on a new connection (about 1 ms); tables are 
 added (by migrations), so a table once found is remembered.
 
 A run over a range of days is created with one "planned" event per day and asset (so that a
-failed run marks its days failed). Dagster's SQLite storage stores a batch of them one by one
-(a statement compiled, run and committed per event in the run's database and again in the
-index: about 4 s of the daemon's CPU per catch-up run of the demo's 6 tables over a year,
-while its other runs wait to be created). When Dagster hands them over as a batch
-(``DAGSTER_EVENT_BATCH_SIZE`` set, as ``analytics-assets dev`` does), they are stored with a
-few multi-row INSERTs instead, each still one row, in the same tables.
+failed run marks its days failed), and a ranged step stores one materialization per day.
+Dagster's SQLite storage stores a batch of them one by one (a statement compiled, run and
+committed per event in the run's database and again in the index: about 4 s of the daemon's
+CPU to create a catch-up run of the demo's 6 tables over a year). When Dagster hands them
+over as a batch (``DAGSTER_EVENT_BATCH_SIZE`` set, as ``analytics-assets dev`` does), they
+are stored with a few multi-row INSERTs instead, each still one row in the same tables, and
+each asset's row of the index updated by its last event, as dagster-postgres stores a batch
+of materializations.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from contextlib import contextmanager, suppress
 from typing import Any
 
 import sqlalchemy as db
+from dagster._core.events import DagsterEventType
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log import SqlEventLogStorageTable
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
@@ -49,15 +52,18 @@ from dagster._serdes import ConfigurableClassData
 from sqlalchemy import event as db_event
 from sqlalchemy import pool as db_pool
 
-from analytics_assets.assembly.dagster_private import (
-    index_planned_events,
-    split_planned_materializations,
-)
+from analytics_assets.assembly.dagster_private import index_day_events, split_by_kind
 
 #: Run shards whose connection stays open (the runs of this process write one or two at a time).
 KEPT_RUN_SHARDS = 4
-#: Rows per INSERT of a batch: about 10 parameters a row, under SQLite's 32,766 per statement.
+#: Rows per INSERT of a batch: 7 parameters a row, under SQLite's 32,766 per statement.
 ROWS_PER_INSERT = 1000
+#: The batches of one event per asset and day Dagster hands over that are stored at once: a
+#: run's plan (created by the daemon or the UI) and a ranged step's materializations.
+DAY_EVENT_KINDS = (
+    DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
+    DagsterEventType.ASSET_MATERIALIZATION,
+)
 
 
 def _relaxed_sync(connection: Any, _record: Any) -> None:
@@ -125,20 +131,22 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
         self._touch({event.run_id})
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
-        planned, others = split_planned_materializations(events)
+        kinds = {event.get_dagster_event().event_type for event in events}
+        kind = next((k for k in DAY_EVENT_KINDS if k in kinds), None)
+        day_events, others = split_by_kind(events, kind) if kind else ([], list(events))
         for event in others:
             self.store_event(event)
-        rows = [self._event_to_row(event) for event in planned]
+        rows = [self._event_to_row(event) for event in day_events]
         runs = {row["run_id"] for row in rows}
         days = {(row["asset_key"], row["partition"]) for row in rows}
-        if len(runs) == 1 and len(days) == len(rows):  # one run's plan: an event per asset and day
-            self._store_planned_batch(next(iter(runs)), planned, rows)
+        if len(runs) == 1 and len(days) == len(rows):  # one run's: an event per asset and day
+            self._store_at_once(next(iter(runs)), day_events, rows)
             self._touch(runs)
-        elif planned:
-            super().store_event_batch(planned)
+        elif day_events:
+            super().store_event_batch(day_events)
             self._touch(runs)
 
-    def _store_planned_batch(
+    def _store_at_once(
         self, run_id: str, events: Sequence[EventLogEntry], rows: list[dict[str, Any]]
     ) -> None:
         """The rows ``store_event`` writes for each event, in the run's database and in the
@@ -155,7 +163,7 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
                 returned = inserted.returning(table.c.id, table.c.asset_key, table.c.partition)
                 index_ids.update({(key, day): id_ for id_, key, day in conn.execute(returned)})
             ids = [index_ids[(row["asset_key"], row["partition"])] for row in rows]
-            index_planned_events(self, conn, events, ids)
+            index_day_events(self, conn, events, ids)
 
     def _dispose_engines(self) -> None:
         with self._db_lock:

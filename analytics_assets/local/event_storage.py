@@ -134,16 +134,15 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
         kinds = {event.get_dagster_event().event_type for event in events}
         kind = next((k for k in DAY_EVENT_KINDS if k in kinds), None)
         day_events, others = split_by_kind(events, kind) if kind else ([], list(events))
-        for event in others:
-            self.store_event(event)
         rows = [self._event_to_row(event) for event in day_events]
         runs = {row["run_id"] for row in rows}
         days = {(row["asset_key"], row["partition"]) for row in rows}
-        if len(runs) == 1 and len(days) == len(rows):  # one run's: an event per asset and day
+        if len(runs) != 1 or len(days) != len(rows):  # not one run's event per asset and day
+            day_events, others = [], list(events)
+        for event in others:
+            self.store_event(event)
+        if day_events:
             self._store_at_once(next(iter(runs)), day_events, rows)
-            self._touch(runs)
-        elif day_events:
-            super().store_event_batch(day_events)
             self._touch(runs)
 
     def _store_at_once(

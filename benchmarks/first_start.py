@@ -170,7 +170,7 @@ def _watch(
     """Polls until every partition is green. The runs are read each second (a cheap query);
     the partition statistics, which the webserver computes over every asset's history, only
     once no run is queued or in progress, or every STATS_INTERVAL_SECONDS: read each second,
-    they took about a fifth of a core from the catch-up (the webserver's CPU time, 2 cores)."""
+    they cost the webserver about 12 more CPU-seconds per first start (~20 s instead of 7-9)."""
     milestones: dict[str, float] = {}
     last_stats = -math.inf
     while time.monotonic() - started < TIMEOUT_SECONDS:

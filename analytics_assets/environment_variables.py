@@ -83,8 +83,11 @@ class RequiredVariables:
         """The variable's value, or "" after noting it as missing with what it is for."""
         value = env_str(name, "", self.environ)
         if not value:
-            self.missing.append(f"{name} ({meaning})")
+            self.note_missing(name, meaning)
         return value
+
+    def note_missing(self, name: str, meaning: str) -> None:
+        self.missing.append(f"{name} ({meaning})")
 
     def refuse_missing(self, what: str) -> None:
         if self.missing:

@@ -8,30 +8,38 @@ environment    warehouse                           extractors and their sources
 ``production`` BigQuery (BIGQUERY_PROJECT)         yours, sources from their variables
 =============  ==================================  ======================================
 
-Only this module imports :mod:`analytics_assets.demo` (for ``demo``) and
-:mod:`analytics_assets.local` (for ``demo`` and ``local``), and only when that environment
-is chosen, so a production process never loads either. Outside the demo nothing has a
-default that points at the demo: every variable an environment needs and lacks is refused
-in one :class:`~analytics_assets.environment_variables.SettingsError` when the code
-location loads (so ``dagster definitions validate`` fails naming them).
+Only this module (and the Component, for ``local``) imports :mod:`analytics_assets.demo`
+(for ``demo``) and :mod:`analytics_assets.local` (for ``demo`` and ``local``), and only
+when that environment is chosen, so a production process never loads either. Outside the
+demo nothing has a default that points at the demo (not even the first date or the time
+zone): every variable an environment needs and lacks is refused in one
+:class:`~analytics_assets.environment_variables.SettingsError` when the code location
+loads (so ``dagster definitions validate`` fails naming them). A team's world is
+assembled by :mod:`analytics_assets.world`, as a Component instance's is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from analytics_assets.assembly.discovery import find_extractors
-from analytics_assets.assembly.sources import sources_of
 from analytics_assets.environment_variables import Environ, RequiredVariables, SettingsError
-from analytics_assets.extract import Extractor, SchemaError
+from analytics_assets.extract import Extractor
 from analytics_assets.settings import EXTRACTOR_MODULES_VARIABLE, Environment, Settings
 from analytics_assets.sources.django_orm import SETTINGS_ENV as DJANGO_SETTINGS_ENV
-from analytics_assets.sources.registry import source_kind
-from analytics_assets.warehouse.resource import BigQueryWarehouse, check_warehouse
+from analytics_assets.warehouse.resource import BigQueryWarehouse
+from analytics_assets.world import (
+    DEMO_PACKAGE,
+    World,
+    checked_warehouse,
+    dataset_fields,
+    team_extractors,
+    team_sources,
+)
 
-DEMO_PACKAGE = "analytics_assets.demo"
+__all__ = ["World", "demo_extractors_and_sources", "load_extractors", "load_world"]
+
 _PRODUCTION_HINT = (
     "set ANALYTICS_ENV=production to write to real BigQuery (it also needs "
     f"{EXTRACTOR_MODULES_VARIABLE} and DJANGO_SETTINGS_MODULE; README: 'Use it on your own "
@@ -39,20 +47,11 @@ _PRODUCTION_HINT = (
 )
 
 
-@dataclass(frozen=True)
-class World:
-    """What one environment is made of: its warehouse, its extractors, their sources."""
-
-    environment: Environment
-    warehouse: BigQueryWarehouse
-    extractors: list[type[Extractor[Any]]]
-    #: The resource of each source the extractors read, by source name.
-    sources: Mapping[str, Any]
-
-
 def load_world(settings: Settings, environ: Environ | None = None) -> World:
     """The world ``settings.environment`` names, or one SettingsError listing what is missing."""
     variables = RequiredVariables(environ)
+    for name, meaning in settings.unset_required:
+        variables.note_missing(name, meaning)
     extractors, sources = _extractors_and_sources(settings, variables)
     warehouse = _warehouse(settings, variables)
     variables.refuse_missing(f"ANALYTICS_ENV={settings.environment.value}")
@@ -63,8 +62,11 @@ def load_extractors(
     settings: Settings, environ: Environ | None = None
 ) -> tuple[list[type[Extractor[Any]]], Mapping[str, Any]]:
     """The environment's extractors and their sources' resources, without the warehouse
-    (what the dry run needs: no BigQuery variable is required for it)."""
+    (what the dry run needs: no BigQuery variable, nor the first date, is required for it;
+    the time zone is: it draws the days)."""
     variables = RequiredVariables(environ)
+    if settings.timezone is None:
+        variables.note_missing(*settings.unset_required[-1])
     extractors, sources = _extractors_and_sources(settings, variables)
     variables.refuse_missing(f"ANALYTICS_ENV={settings.environment.value}")
     return extractors, sources
@@ -75,9 +77,16 @@ def _extractors_and_sources(
 ) -> tuple[list[type[Extractor[Any]]], Mapping[str, Any]]:
     _refuse_foreign_settings(settings, variables)
     if settings.environment is Environment.DEMO:
-        return _demo_extractors_and_sources(variables)
-    extractors = _configured_extractors(settings, variables)
-    return extractors, _configured_sources(extractors, variables)
+        return demo_extractors_and_sources(variables)
+    modules = variables.get(
+        EXTRACTOR_MODULES_VARIABLE, "your extractor modules or packages, comma-separated"
+    )
+    if not modules:
+        # The default source: without the extractors, Django is what they are expected to read.
+        variables.get(DJANGO_SETTINGS_ENV, "the Django settings module of your application")
+        return [], {}
+    extractors = team_extractors(settings.extractor_modules, EXTRACTOR_MODULES_VARIABLE)
+    return extractors, team_sources(extractors, variables, None, EXTRACTOR_MODULES_VARIABLE)
 
 
 def _refuse_foreign_settings(settings: Settings, variables: RequiredVariables) -> None:
@@ -98,81 +107,28 @@ def _refuse_foreign_settings(settings: Settings, variables: RequiredVariables) -
             f"{EXTRACTOR_MODULES_VARIABLE} is set, but ANALYTICS_ENV=demo runs the demo's "
             "extractors: set ANALYTICS_ENV=local (embedded emulator) or production to run yours"
         )
-    if settings.environment is not Environment.DEMO:
-        demo_modules = [m for m in settings.extractor_modules if m.startswith(DEMO_PACKAGE)]
-        if demo_modules:
-            raise SettingsError(
-                f"{EXTRACTOR_MODULES_VARIABLE} names the demo's extractors ({demo_modules}); "
-                "they only run in ANALYTICS_ENV=demo"
-            )
-
-
-def _configured_extractors(
-    settings: Settings, variables: RequiredVariables
-) -> list[type[Extractor[Any]]]:
-    modules = variables.get(
-        EXTRACTOR_MODULES_VARIABLE, "your extractor modules or packages, comma-separated"
-    )
-    if not modules:
-        # The default source: without the extractors, Django is what they are expected to read.
-        variables.get(DJANGO_SETTINGS_ENV, "the Django settings module of your application")
-        return []
-    try:
-        extractors = find_extractors(settings.extractor_modules)
-    except (ImportError, SchemaError) as problem:
-        raise SettingsError(f"{EXTRACTOR_MODULES_VARIABLE}: {problem}") from problem
-    if not extractors:
-        raise SettingsError(
-            f"{EXTRACTOR_MODULES_VARIABLE}={modules!r}: no extractor class is defined there"
-        )
-    return extractors
-
-
-def _configured_sources(
-    extractors: list[type[Extractor[Any]]], variables: RequiredVariables
-) -> dict[str, Any]:
-    try:
-        kinds = {name: source_kind(kind) for name, kind in sources_of(extractors).items()}
-    except ValueError as problem:  # two kinds for one source name, or an unknown kind
-        raise SettingsError(f"{EXTRACTOR_MODULES_VARIABLE}: {problem}") from problem
-    return {name: kind.resource(name, variables) for name, kind in kinds.items()}
-
-
-def _dataset(settings: Settings) -> dict[str, Any]:
-    """The warehouse's dataset: name, location, governance, and the environment it serves."""
-    return {
-        "dataset": settings.bigquery_dataset,
-        "location": settings.bigquery_location,
-        "dataset_description": settings.bigquery_dataset_description,
-        "dataset_labels": dict(settings.bigquery_dataset_labels),
-        "reader_groups": list(settings.bigquery_reader_groups),
-        "writer_groups": list(settings.bigquery_writer_groups),
-        "maximum_bytes_billed": settings.bigquery_maximum_bytes_billed,
-        "environment": settings.environment.value,
-    }
 
 
 def _warehouse(settings: Settings, variables: RequiredVariables) -> BigQueryWarehouse:
     if settings.environment is Environment.PRODUCTION:
         project = variables.get("BIGQUERY_PROJECT", "the Google Cloud project of the warehouse")
-        warehouse = BigQueryWarehouse(project=project or "unset-project", **_dataset(settings))
+        warehouse = BigQueryWarehouse(
+            project=project or "unset-project", **dataset_fields(settings)
+        )
     else:
         from analytics_assets.local.config import load_emulator_settings
         from analytics_assets.local.warehouse import emulator_warehouse
 
         emulator = load_emulator_settings(settings.local_dir, variables.environ)
-        warehouse = emulator_warehouse(emulator, **_dataset(settings))
-    if not variables.missing:
-        try:
-            check_warehouse(warehouse)
-        except (SchemaError, ValueError) as problem:
-            raise SettingsError(str(problem)) from None
-    return warehouse
+        warehouse = emulator_warehouse(emulator, **dataset_fields(settings))
+    return warehouse if variables.missing else checked_warehouse(warehouse)
 
 
-def _demo_extractors_and_sources(
+def demo_extractors_and_sources(
     variables: RequiredVariables,
 ) -> tuple[list[type[Extractor[Any]]], Mapping[str, Any]]:
+    """The demo shop's extractors and the resources of its sources (its Django shop, seeded
+    on first use, and its support API)."""
     from analytics_assets.demo import SETTINGS_MODULE
     from analytics_assets.demo.config import load_demo_settings
     from analytics_assets.demo.resources import demo_source_resources

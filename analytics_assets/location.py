@@ -16,7 +16,8 @@ import dagster as dg
 
 from analytics_assets.assembly.assets import build_extractor_assets
 from analytics_assets.assembly.checks import build_extractor_checks
-from analytics_assets.assembly.extract_asset import IO_MANAGER_KEY, RunPolicy
+from analytics_assets.assembly.extract_asset import RunPolicy
+from analytics_assets.assembly.location_names import LocationNames
 from analytics_assets.assembly.partitions import daily_partitions
 from analytics_assets.automation.catch_up import build_catch_up_sensor
 from analytics_assets.automation.daily import build_daily_schedule
@@ -25,8 +26,6 @@ from analytics_assets.extract import Extractor
 from analytics_assets.settings import Settings
 from analytics_assets.warehouse.io_manager import BigQueryRowsIOManager
 from analytics_assets.warehouse.resource import BigQueryWarehouse
-
-WAREHOUSE_KEY = "warehouse"
 
 
 def run_policy(settings: Settings) -> RunPolicy:
@@ -37,12 +36,17 @@ def run_policy(settings: Settings) -> RunPolicy:
     )
 
 
-def location_resources(warehouse: BigQueryWarehouse, sources: Mapping[str, Any]) -> dict[str, Any]:
-    """The warehouse, the IO manager writing through it, and the extractors' sources."""
+def location_resources(
+    warehouse: BigQueryWarehouse,
+    sources: Mapping[str, Any],
+    names: LocationNames = LocationNames(),
+) -> dict[str, Any]:
+    """The warehouse, the IO manager writing through it, and the extractors' sources (given
+    by source name), under the keys the location's names give them."""
     return {
-        WAREHOUSE_KEY: warehouse,
-        IO_MANAGER_KEY: BigQueryRowsIOManager(warehouse=warehouse),
-        **sources,
+        names.warehouse: warehouse,
+        names.io_manager: BigQueryRowsIOManager(warehouse=warehouse),
+        **{names.resource_key(source): resource for source, resource in sources.items()},
     }
 
 
@@ -55,20 +59,22 @@ def build_location(
     """Every definition of the location for ``extractors``, writing to ``warehouse``."""
     if not extractors:
         raise ValueError("a code location needs at least one extractor")
+    names = LocationNames(settings.key_prefix)
     partitions = daily_partitions(settings)
     prefix = f"{warehouse.project}.{warehouse.dataset}"
-    assets = build_extractor_assets(extractors, partitions, prefix, run_policy(settings))
+    assets = build_extractor_assets(extractors, partitions, prefix, run_policy(settings), names)
     asset_keys = [asset.key for asset in assets]
     checks = [
         check
         for extractor in extractors
-        for check in build_extractor_checks(extractor.table, partitions)
+        for check in build_extractor_checks(extractor.table, partitions, names)
     ]
     schedule = build_daily_schedule(
         asset_keys,
         hour=settings.daily_hour,
         minute=settings.daily_minute,
         running=settings.automation_running,
+        names=names,
     )
     catch_up = build_catch_up_sensor(
         asset_keys,
@@ -78,13 +84,20 @@ def build_location(
         daily_minute=settings.daily_minute,
         minimum_interval_seconds=settings.catch_up_interval_seconds,
         running=settings.automation_running,
+        name=names.catch_up_sensor,
+    )
+    notify = build_failure_notification_sensor(
+        name=names.failure_sensor,
+        settings=lambda: settings,
+        # a Component instance shares its code location with other assets: its own runs only
+        watched_assets=asset_keys if names.prefix else None,
     )
     return dg.Definitions(
         assets=assets,
         asset_checks=checks,
         schedules=[schedule],
-        sensors=[catch_up, build_failure_notification_sensor()],
-        resources=location_resources(warehouse, sources),
+        sensors=[catch_up, notify],
+        resources=location_resources(warehouse, sources, names),
         # Steps run one after the other in the run's process: an extractor's work is I/O
         # on its source and BigQuery, and a step subprocess costs 5-20 s of imports here.
         # A failed step still only skips its own downstream (its delta view).

@@ -64,13 +64,25 @@ class Environment(StrEnum):
         return self is not Environment.PRODUCTION
 
 
+#: The demo's history starts here and is told in this zone; outside the demo both are required.
+DEMO_FIRST_DATE = dt.date(2024, 1, 1)
+DEMO_TIMEZONE = "Europe/Paris"
+FIRST_DATE_VARIABLE = "ANALYTICS_FIRST_DATE"
+TIMEZONE_VARIABLE = "ANALYTICS_TIMEZONE"
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable in the core, resolved once per process by :func:`load_settings`."""
+    """Everything configurable in the core, resolved once per process by :func:`load_settings`.
+
+    ``first_date`` and ``timezone`` have the demo's values in the demo and are None where
+    they were not set elsewhere: the location then refuses to load, naming their variables
+    (:mod:`analytics_assets.environments`); :attr:`start` and :attr:`tz` read them.
+    """
 
     environment: Environment
-    first_date: dt.date
-    timezone: str
+    first_date: dt.date | None
+    timezone: str | None
     local_dir: Path
     bigquery_dataset: str
     bigquery_location: str
@@ -78,6 +90,9 @@ class Settings:
     bigquery_project: str | None = None
     #: Modules or packages holding the team's extractors (local and production).
     extractor_modules: tuple[str, ...] = ()
+    #: Put before every asset key and in every other name of the location (a Component
+    #: instance's; the standalone location has none): ``analytics/user``.
+    key_prefix: tuple[str, ...] = ()
     automation_running: bool = True
     daily_hour: int = 0
     daily_minute: int = 15
@@ -99,8 +114,32 @@ class Settings:
     bigquery_maximum_bytes_billed: int | None = None
 
     @property
+    def start(self) -> dt.date:
+        """The first day of every asset's partitions (ANALYTICS_FIRST_DATE)."""
+        if self.first_date is None:
+            raise SettingsError(f"{FIRST_DATE_VARIABLE} is not set (the first day to extract)")
+        return self.first_date
+
+    @property
+    def zone(self) -> str:
+        """The IANA zone whose local days the partitions are (ANALYTICS_TIMEZONE)."""
+        if self.timezone is None:
+            raise SettingsError(f"{TIMEZONE_VARIABLE} is not set (the zone of your local days)")
+        return self.timezone
+
+    @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return ZoneInfo(self.zone)
+
+    @property
+    def unset_required(self) -> list[tuple[str, str]]:
+        """The required variables left unset outside the demo, with what each is for."""
+        unset = []
+        if self.first_date is None:
+            unset.append((FIRST_DATE_VARIABLE, "the first day to extract, YYYY-MM-DD"))
+        if self.timezone is None:
+            unset.append((TIMEZONE_VARIABLE, "the IANA zone of your local days, e.g. Europe/Paris"))
+        return unset
 
 
 def _environment(environ: Environ | None) -> Environment:
@@ -112,25 +151,43 @@ def _environment(environ: Environ | None) -> Environment:
         raise SettingsError(f"{ENVIRONMENT_VARIABLE}={raw!r} is not one of {known}") from None
 
 
-def _first_date(environ: Environ | None) -> dt.date:
-    raw = env_str("ANALYTICS_FIRST_DATE", "2024-01-01", environ)
+def parse_first_date(raw: str) -> dt.date:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise SettingsError(
-            f"ANALYTICS_FIRST_DATE={raw!r} is not a date (expected YYYY-MM-DD)"
-        ) from None
+        raise ValueError(f"{raw!r} is not a date (expected YYYY-MM-DD)") from None
 
 
-def _timezone(environ: Environ | None) -> str:
-    timezone = env_str("ANALYTICS_TIMEZONE", "Europe/Paris", environ)
+def check_timezone(timezone: str) -> str:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(
-            f"ANALYTICS_TIMEZONE={timezone!r} is not an IANA time zone (e.g. Europe/Paris)"
-        ) from None
+        raise ValueError(f"{timezone!r} is not an IANA time zone (e.g. Europe/Paris)") from None
     return timezone
+
+
+def _first_date(environ: Environ | None, environment: Environment) -> dt.date | None:
+    raw = env_optional(FIRST_DATE_VARIABLE, environ)
+    if raw is None:
+        return DEMO_FIRST_DATE if environment is Environment.DEMO else None
+    try:
+        return parse_first_date(raw)
+    except ValueError:
+        raise SettingsError(
+            f"{FIRST_DATE_VARIABLE}={raw!r} is not a date (expected YYYY-MM-DD)"
+        ) from None
+
+
+def _timezone(environ: Environ | None, environment: Environment) -> str | None:
+    raw = env_optional(TIMEZONE_VARIABLE, environ)
+    if raw is None:
+        return DEMO_TIMEZONE if environment is Environment.DEMO else None
+    try:
+        return check_timezone(raw)
+    except ValueError:
+        raise SettingsError(
+            f"{TIMEZONE_VARIABLE}={raw!r} is not an IANA time zone (e.g. Europe/Paris)"
+        ) from None
 
 
 def _module_list(raw: str) -> tuple[str, ...]:
@@ -167,10 +224,11 @@ def load_settings(environ: Environ | None = None) -> Settings:
     readers = env_parsed("BIGQUERY_READER_GROUPS", parse_group_emails, environ=environ)
     writers_of = partial(parse_group_emails, taken=readers, taken_by="BIGQUERY_READER_GROUPS")
     writers = env_parsed("BIGQUERY_WRITER_GROUPS", writers_of, environ=environ)
+    environment = _environment(environ)
     return Settings(
-        environment=_environment(environ),
-        first_date=_first_date(environ),
-        timezone=_timezone(environ),
+        environment=environment,
+        first_date=_first_date(environ, environment),
+        timezone=_timezone(environ, environment),
         local_dir=Path(env_str("ANALYTICS_LOCAL_DIR", ".local", environ)).absolute(),
         bigquery_project=env_optional("BIGQUERY_PROJECT", environ),
         bigquery_dataset=env_str("BIGQUERY_DATASET", "analytics", environ),

@@ -17,6 +17,8 @@ PARTITIONS = dg.DailyPartitionsDefinition(start_date="2024-01-01", timezone="Eur
 #: 13:00 in Paris on 1 February: January is complete, the schedule's grace is over.
 NOW = dt.datetime(2024, 2, 1, 12, 0, tzinfo=dt.UTC)
 FAILING_DAYS = {"2024-01-10"}
+#: While set, every run of alpha fails as a project that does not import would.
+CONFIGURATION_BROKEN = threading.Event()
 RELEASE = threading.Event()
 BLOCKED = threading.Event()  # set by the asset when its run waits on BLOCKED_DAY
 BLOCKED_DAY = "2024-01-20"
@@ -27,6 +29,8 @@ def make_assets(partitions: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefin
 
     @dg.asset(partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run())
     def alpha(context: dg.AssetExecutionContext) -> None:
+        if CONFIGURATION_BROKEN.is_set():
+            raise ModuleNotFoundError("No module named 'acme'")
         if FAILING_DAYS & set(context.partition_keys):
             raise ConnectionError("source went away")
         if BLOCKED_DAY in context.partition_keys:
@@ -96,8 +100,10 @@ def instance(dagster_instance):
     FAILING_DAYS.add("2024-01-10")
     RELEASE.clear()
     BLOCKED.clear()
+    CONFIGURATION_BROKEN.clear()
     yield dagster_instance
     RELEASE.set()
+    CONFIGURATION_BROKEN.clear()
 
 
 def test_an_empty_instance_gets_every_day_since_the_first_date_in_chunks(instance):
@@ -210,6 +216,43 @@ def test_a_failed_chunk_is_retried_by_quarters_and_not_again_before_the_delay(in
     ]
     again = _tick(instance, sensor, retry.cursor)
     assert [r for r in again.runs if r[3] == "retry"] == []
+
+
+def test_a_configuration_error_is_held_back_until_the_code_is_reloaded_then_retried_whole(
+    instance, monkeypatch
+):
+    CONFIGURATION_BROKEN.set()
+    assert not _run(instance, [alpha, alpha_delta], "2024-01-01", "2024-01-31").success
+    sensor = _sensor(chunk_days=40)
+    first = _tick(instance, sensor)
+    assert first.runs == []  # not bisected into quarters: the same code fails the same way
+    assert first.skip_reason == (
+        "every day is materialized, in progress or waiting for a retry; 1 failed run(s) held "
+        "back until the code is reloaded"
+    )
+    assert _tick(instance, sensor, first.cursor).runs == []  # nor later, with the same code
+
+    CONFIGURATION_BROKEN.clear()  # fixed, and the code location loaded anew
+    monkeypatch.setattr("analytics_assets.automation.catch_up_cursor.LOAD_ID", "reloaded")
+    after_reload = _tick(instance, sensor, first.cursor)
+    both = ("alpha", "alpha_delta")
+    assert after_reload.runs == [("2024-01-01", "2024-01-31", both, "retry_after_reload")]
+    assert _tick(instance, sensor, after_reload.cursor).runs == []  # once
+
+
+def test_a_bad_day_after_a_configuration_error_is_bisected_again(instance, monkeypatch):
+    CONFIGURATION_BROKEN.set()
+    assert not _run(instance, [alpha], "2024-01-01", "2024-01-08").success
+    CONFIGURATION_BROKEN.clear()
+    FAILING_DAYS.add("2024-01-02")
+    assert not _run(instance, [alpha], "2024-01-01", "2024-01-08").success  # the newer failure
+    retries = [run for run in _tick(instance, _sensor(chunk_days=40)).runs if run[3] != "missing"]
+    assert retries == [
+        ("2024-01-01", "2024-01-02", ("alpha", "alpha_delta"), "retry"),
+        ("2024-01-03", "2024-01-04", ("alpha", "alpha_delta"), "retry"),
+        ("2024-01-05", "2024-01-06", ("alpha", "alpha_delta"), "retry"),
+        ("2024-01-07", "2024-01-08", ("alpha", "alpha_delta"), "retry"),
+    ]
 
 
 def test_an_earlier_first_date_adds_only_the_new_days(instance):

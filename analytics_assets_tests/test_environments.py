@@ -64,7 +64,7 @@ TEAM_EXTRACTORS = textwrap.dedent('''
 def team_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """``acme_analytics.extractors`` in a folder on the import path, as a team's code is."""
     return install_team_package(
-        tmp_path / "team", monkeypatch, TEAM_PACKAGE, {"sales": TEAM_EXTRACTORS}
+        tmp_path / "team", monkeypatch, TEAM_PACKAGE, {"sales": TEAM_EXTRACTORS}, "acme_site"
     )
 
 
@@ -72,6 +72,8 @@ def production(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
     """A complete production environment for the team package; None removes a variable."""
     environ = {
         "ANALYTICS_ENV": "production",
+        "ANALYTICS_FIRST_DATE": "2026-01-01",
+        "ANALYTICS_TIMEZONE": "America/New_York",
         "ANALYTICS_LOCAL_DIR": str(tmp_path / "local"),
         "BIGQUERY_PROJECT": "acme-analytics",
         "ANALYTICS_EXTRACTOR_MODULES": f"{TEAM_PACKAGE}.extractors",
@@ -107,6 +109,10 @@ def test_production_is_real_bigquery_with_the_team_s_extractors_and_sources(tmp_
 
 
 MISSING_MESSAGES = {
+    "ANALYTICS_FIRST_DATE": "ANALYTICS_FIRST_DATE (the first day to extract, YYYY-MM-DD)",
+    "ANALYTICS_TIMEZONE": (
+        "ANALYTICS_TIMEZONE (the IANA zone of your local days, e.g. Europe/Paris)"
+    ),
     "BIGQUERY_PROJECT": "BIGQUERY_PROJECT (the Google Cloud project of the warehouse)",
     "ANALYTICS_EXTRACTOR_MODULES": (
         "ANALYTICS_EXTRACTOR_MODULES (your extractor modules or packages, comma-separated)"
@@ -151,7 +157,7 @@ def test_a_project_set_in_the_demo_is_refused_rather_than_writing_the_demo_there
 @pytest.mark.usefixtures("team_package")
 def test_the_demo_s_modules_or_an_emulator_are_refused_outside_the_demo(tmp_path):
     demo = production(tmp_path, ANALYTICS_EXTRACTOR_MODULES="analytics_assets.demo.extractors")
-    with pytest.raises(SettingsError, match="only run in ANALYTICS_ENV=demo"):
+    with pytest.raises(SettingsError, match=r"only run in the demo \(ANALYTICS_ENV=demo\)"):
         world_of(demo)
     emulator = production(tmp_path, BIGQUERY_EMULATOR_URL="http://127.0.0.1:9050")
     with pytest.raises(SettingsError, match="BIGQUERY_EMULATOR_URL is set, but"):
@@ -234,6 +240,8 @@ def test_dagster_validation_of_a_bare_production_environment_names_the_missing_v
     output = done.stdout + done.stderr
     assert (
         "SettingsError: ANALYTICS_ENV=production needs these environment variables, unset: "
+        "ANALYTICS_FIRST_DATE (the first day to extract, YYYY-MM-DD); "
+        "ANALYTICS_TIMEZONE (the IANA zone of your local days, e.g. Europe/Paris); "
         "ANALYTICS_EXTRACTOR_MODULES (your extractor modules or packages, comma-separated); "
         "DJANGO_SETTINGS_MODULE (the Django settings module of your application)"
     ) in output

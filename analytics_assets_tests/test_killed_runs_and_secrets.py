@@ -112,6 +112,7 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DagsterDev, 
         dagster_dev(
             root,
             ANALYTICS_ENV="local",
+            ANALYTICS_TIMEZONE="Europe/Paris",
             ANALYTICS_EXTRACTOR_MODULES="team.extractors",
             ANALYTICS_FIRST_DATE=first.isoformat(),
             ANALYTICS_AUTOMATION_RUNNING="false",

@@ -549,6 +549,7 @@ def test_a_team_s_own_extractors_of_every_source_kind_print_in_the_local_environ
 ):
     install_team_package(tmp_path / "team", monkeypatch, "acme_analytics", {"all": TEAM_EXTRACTORS})
     monkeypatch.setenv("ANALYTICS_ENV", "local")
+    monkeypatch.setenv("ANALYTICS_TIMEZONE", "Europe/Paris")
     monkeypatch.setenv("ANALYTICS_EXTRACTOR_MODULES", "acme_analytics.extractors")
     monkeypatch.setenv("ANALYTICS_DESK_API_URL", demo_api)  # the team's help desk
     monkeypatch.setenv("ANALYTICS_DESK_API_TOKEN", settings.DEMO_API_TOKEN)

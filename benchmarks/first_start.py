@@ -99,7 +99,7 @@ def _days_left_to_schedule() -> int:
     settings = load_settings({})
     owns = schedule_owns_newest_day(
         dt.datetime.now(dt.UTC),
-        settings.timezone,
+        settings.zone,
         settings.daily_hour,
         settings.daily_minute,
         dt.timedelta(hours=2),

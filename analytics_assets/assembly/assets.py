@@ -10,6 +10,7 @@ import dagster as dg
 
 from analytics_assets.assembly.delta_view_asset import build_delta_view_asset
 from analytics_assets.assembly.extract_asset import RunPolicy, build_extract_asset
+from analytics_assets.assembly.location_names import LocationNames
 from analytics_assets.extract import Extractor
 
 
@@ -18,6 +19,7 @@ def build_extractor_assets(
     partitions_def: dg.TimeWindowPartitionsDefinition,
     table_prefix: str,
     policy: RunPolicy | None = None,
+    names: LocationNames = LocationNames(),
 ) -> list[dg.AssetsDefinition]:
     assets = []
     with warnings.catch_warnings():
@@ -25,8 +27,10 @@ def build_extractor_assets(
         # (DESIGN.md), so the warning would only repeat once per asset in every log.
         warnings.simplefilter("ignore", dg.BetaWarning)
         for extractor_cls in extractors:
-            assets.append(build_extract_asset(extractor_cls, partitions_def, table_prefix, policy))
+            assets.append(
+                build_extract_asset(extractor_cls, partitions_def, table_prefix, policy, names)
+            )
             if extractor_cls.table.differentiated:
                 spec = extractor_cls.table
-                assets.append(build_delta_view_asset(spec, partitions_def, table_prefix))
+                assets.append(build_delta_view_asset(spec, partitions_def, table_prefix, names))
     return assets

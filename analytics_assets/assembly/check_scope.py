@@ -68,6 +68,8 @@ class CheckScope:
     """The days one run of ``spec``'s checks evaluates, with cached reads of their state."""
 
     spec: TableSpec
+    #: The key of the table's asset (its name, behind the location's key prefix).
+    key: dg.AssetKey
     partitions_def: dg.TimeWindowPartitionsDefinition
     instance: dg.DagsterInstance
     warehouse: BigQueryWarehouse
@@ -76,10 +78,6 @@ class CheckScope:
     @property
     def checks_alone(self) -> bool:
         return self.materialized_days is None
-
-    @property
-    def key(self) -> dg.AssetKey:
-        return dg.AssetKey(self.spec.name)
 
     @functools.cached_property
     def days(self) -> list[dt.date]:

@@ -26,6 +26,7 @@ import dagster as dg
 
 from analytics_assets.assembly.check_scope import CheckScope, run_days
 from analytics_assets.assembly.dagster_private import day_evaluation
+from analytics_assets.assembly.location_names import LocationNames
 from analytics_assets.assembly.table_checks import DayResults, TableCheck, shown, table_checks
 from analytics_assets.extract.schema import TableSpec
 from analytics_assets.warehouse.resource import BigQueryWarehouse
@@ -38,6 +39,7 @@ class CheckExecutionError(RuntimeError):
 def build_extractor_checks(
     spec: TableSpec,
     partitions_def: dg.TimeWindowPartitionsDefinition,
+    names: LocationNames = LocationNames(),
 ) -> list[dg.AssetChecksDefinition]:
     """The checks of ``spec``'s table as one subsettable definition: one step in a run.
 
@@ -46,7 +48,7 @@ def build_extractor_checks(
     fails does not stop the others: the step fails after them, with one error naming the
     checks that could not run.
     """
-    key = dg.AssetKey(spec.name)
+    key = names.asset_key(spec.name)
     checks = table_checks(spec)
     with warnings.catch_warnings():
         # A partitioned check spec is flagged preview on every table; it is the point of
@@ -59,12 +61,20 @@ def build_extractor_checks(
             for check in checks
         ]
 
-    @dg.multi_asset_check(name=f"{spec.name}_checks", specs=specs, can_subset=True)
+    @dg.multi_asset_check(
+        name=names.checks_op(spec.name),
+        specs=specs,
+        can_subset=True,
+        required_resource_keys={names.warehouse},
+    )
     def extractor_checks(
-        context: dg.AssetCheckExecutionContext, warehouse: BigQueryWarehouse
+        context: dg.AssetCheckExecutionContext,
     ) -> Iterator[dg.AssetCheckEvaluation]:
+        warehouse: BigQueryWarehouse = getattr(context.resources, names.warehouse)
         selected = {check_key.name for check_key in context.selected_asset_check_keys}
-        scope = CheckScope(spec, partitions_def, context.instance, warehouse, run_days(context))
+        scope = CheckScope(
+            spec, key, partitions_def, context.instance, warehouse, run_days(context)
+        )
         failures: list[str] = []
         for check in checks:
             if check.name not in selected:

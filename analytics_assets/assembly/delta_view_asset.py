@@ -9,12 +9,11 @@ import dagster as dg
 
 from analytics_assets.assembly.day_metadata import numbers_of
 from analytics_assets.assembly.extract_asset import days_of
+from analytics_assets.assembly.location_names import LocationNames
 from analytics_assets.extract import TableSpec
 from analytics_assets.extract.schema import DATE_COLUMN
 from analytics_assets.warehouse.delta_view import delta_view_sql
 from analytics_assets.warehouse.resource import BigQueryWarehouse
-
-DELTA_GROUP = "delta_views"
 
 
 def delta_column_schema(spec: TableSpec) -> dg.TableSchema:
@@ -45,17 +44,19 @@ def build_delta_view_asset(
     spec: TableSpec,
     partitions_def: dg.TimeWindowPartitionsDefinition,
     table_prefix: str,
+    names: LocationNames = LocationNames(),
 ) -> dg.AssetsDefinition:
     view_name = spec.delta_view_name
     differentiated = [c.name for c in spec.differentiated]
 
     @dg.asset(
-        name=view_name,
-        deps=[spec.name],
+        key=names.asset_key(view_name),
+        deps=[names.asset_key(spec.name)],
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
+        required_resource_keys={names.warehouse},
         kinds={"bigquery"},
-        group_name=DELTA_GROUP,
+        group_name=names.delta_group,
         description=(
             f"Day-over-day differences of {', '.join(differentiated)} in {spec.name}: "
             "value minus the previous calendar day's; the raw value on the first day and "
@@ -69,9 +70,8 @@ def build_delta_view_asset(
             ),
         },
     )
-    def delta_view_asset(
-        context: dg.AssetExecutionContext, warehouse: BigQueryWarehouse
-    ) -> dg.MaterializeResult:
+    def delta_view_asset(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        warehouse: BigQueryWarehouse = getattr(context.resources, names.warehouse)
         sql = delta_view_sql(spec, warehouse.table_id(spec.name))
         view_id = warehouse.table_id(view_name)
         warehouse.run_query(f"CREATE OR REPLACE VIEW `{view_id}` AS\n{sql}", view_name)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from analytics_assets.assembly.day_metadata import staged_day_metadata
+from analytics_assets.assembly.location_names import LocationNames
 from analytics_assets.assembly.retries import backoff_seconds, is_transient
 from analytics_assets.assembly.sources import extractor_resources, required_resource_keys
 from analytics_assets.extract import Extractor, TableSpec, refuse_incomplete_days
@@ -26,9 +27,6 @@ from analytics_assets.rows.staging import (
     remove_stale_staging_files,
 )
 from analytics_assets.warehouse.limits import refuse_too_many_days
-
-EXTRACT_GROUP = "extractors"
-IO_MANAGER_KEY = "bigquery_io_manager"
 
 
 @dataclass(frozen=True)
@@ -105,6 +103,7 @@ def build_extract_asset(
     partitions_def: dg.TimeWindowPartitionsDefinition,
     table_prefix: str,
     policy: RunPolicy | None = None,
+    names: LocationNames = LocationNames(),
 ) -> dg.AssetsDefinition:
     policy = policy or RunPolicy()
     spec = extractor_cls.table
@@ -112,16 +111,16 @@ def build_extract_asset(
     source = extractor_cls.declared_source()
 
     @dg.asset(
-        name=spec.name,
+        key=names.asset_key(spec.name),
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        io_manager_key=IO_MANAGER_KEY,
-        required_resource_keys=required_resource_keys(extractor_cls),
+        io_manager_key=names.io_manager,
+        required_resource_keys=required_resource_keys(extractor_cls, names),
         kinds={"bigquery", source.kind or "python"},
         owners=list(extractor_cls.owners),
-        group_name=EXTRACT_GROUP,
+        group_name=names.extract_group,
         # One writer per table at a time: runs touching the same table queue (dagster.yaml).
-        pool=f"bigquery_table_{spec.name}",
+        pool=names.pool(spec.name),
         freshness_policy=_freshness(policy, partitions_def.timezone),
         description=spec.description or None,
         tags={"extractor_kind": spec.kind.value},
@@ -137,7 +136,9 @@ def build_extract_asset(
         days = days_of(context)
         refuse_incomplete_days(days, tz)
         refuse_too_many_days(spec.name, days)  # before extracting: the write would fail
-        extractor = extractor_cls(resources=extractor_resources(extractor_cls, context.resources))
+        extractor = extractor_cls(
+            resources=extractor_resources(extractor_cls, context.resources, names)
+        )
         for left in remove_stale_staging_files(spec.name):
             context.log.info(f"removed {left.name}, left by a run that was killed")
         path = new_staging_file(spec.name)

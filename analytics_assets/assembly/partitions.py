@@ -10,5 +10,5 @@ from analytics_assets.settings import Settings
 def daily_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:
     """Local days in TIMEZONE; the last partition is the last complete day (end_offset=0)."""
     return dg.DailyPartitionsDefinition(
-        start_date=settings.first_date.isoformat(), timezone=settings.timezone
+        start_date=settings.start.isoformat(), timezone=settings.zone
     )

@@ -4,22 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from analytics_assets.assembly.location_names import LocationNames
 from analytics_assets.extract import Extractor
 
 
-def required_resource_keys(extractor_cls: type[Extractor]) -> set[str]:
+def required_resource_keys(
+    extractor_cls: type[Extractor], names: LocationNames = LocationNames()
+) -> set[str]:
     """The resource ``extractor_cls`` needs: the one named by its source, none for plain Python."""
     source = extractor_cls.declared_source()
-    return {source.name} if source.needs_resource else set()
+    return {names.resource_key(source.name)} if source.needs_resource else set()
 
 
-def extractor_resources(extractor_cls: type[Extractor], resources: Any) -> dict[str, Any]:
-    """What ``extractor_cls`` is built with: the resource named by its source, if any.
+def extractor_resources(
+    extractor_cls: type[Extractor], resources: Any, names: LocationNames = LocationNames()
+) -> dict[str, Any]:
+    """What ``extractor_cls`` is built with: the resource of its source, if any, under the
+    source's own name (whatever key the location gives it).
 
     ``resources`` exposes initialized resources as attributes (``context.resources`` in a
     run, what ``dg.build_resources`` yields in the dry run).
     """
-    return {key: getattr(resources, key) for key in required_resource_keys(extractor_cls)}
+    source = extractor_cls.declared_source()
+    if not source.needs_resource:
+        return {}
+    return {source.name: getattr(resources, names.resource_key(source.name))}
 
 
 def sources_of(extractors: list[type[Extractor]]) -> dict[str, str]:

@@ -10,14 +10,14 @@ instead of waiting for the backfill daemon's next 30 s loop (about 30 s of the d
 start); they are listed under the sensor's ticks and on *Runs*, not on *Backfills*. Days in
 progress, or targeted by a backfill a user launched that has not finished, are left alone.
 The newest day belongs to the daily schedule for ``schedule_grace`` after its tick time, so
-the two never race for it. The time it plans for is
-:func:`analytics_assets.automation.clock.now`, which tests can set.
+the two never race for it. Days whose run failed on a configuration error are held back
+until the code location is loaded anew (:mod:`.catch_up_cursor`), then retried whole. The
+time it plans for is :func:`analytics_assets.automation.clock.now`, which tests can set.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from zoneinfo import ZoneInfo
@@ -25,12 +25,19 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from analytics_assets.assembly.dagster_private import days_in_unfinished_backfills
+from analytics_assets.assembly.location_names import LocationNames
 from analytics_assets.assembly.run_tags import RANGE_END_TAG, RANGE_START_TAG
 from analytics_assets.automation import clock
+from analytics_assets.automation.catch_up_cursor import CatchUpCursor, hold_or_release
 from analytics_assets.automation.catch_up_plan import CatchUpChunk, Reason, Status, plan_catch_up
+from analytics_assets.automation.failed_runs import (
+    FailedRun,
+    configuration_failed_days,
+    recent_failed_runs,
+)
 
 CATCH_UP_TAG = "analytics/catch_up"
-SENSOR_NAME = "catch_up_missing_days"
+SENSOR_NAME = LocationNames().catch_up_sensor
 
 
 def _partitions_def(
@@ -54,15 +61,6 @@ def asset_families(
         [root, *sorted(graph.get(root).child_keys & watched, key=lambda k: k.to_user_string())]
         for root in roots
     ]
-
-
-def _retry_cursor(cursor: str | None) -> dict[str, str]:
-    """The cursor maps "asset|day" to the ISO time the failed day was last retried."""
-    try:
-        loaded = json.loads(cursor) if cursor else {}
-    except json.JSONDecodeError:
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
 
 
 def schedule_owns_newest_day(
@@ -91,19 +89,41 @@ def _busy_days(
 
 
 def _recent_retries(
-    cursor: str | None, now: dt.datetime, retry_failed_after: dt.timedelta
+    retried: dict[str, str], now: dt.datetime, retry_failed_after: dt.timedelta
 ) -> dict[str, str]:
-    """The "asset|day" entries of the cursor retried less than ``retry_failed_after`` ago."""
+    """The "asset|day" entries retried less than ``retry_failed_after`` ago."""
     cutoff = (now - retry_failed_after).isoformat()
-    return {entry: when for entry, when in _retry_cursor(cursor).items() if when > cutoff}
+    return {entry: when for entry, when in retried.items() if when > cutoff}
 
 
-def _blocked(retried: dict[str, str]) -> dict[dg.AssetKey, set[str]]:
+def _blocked(
+    retried: dict[str, str], held: Mapping[dg.AssetKey, set[str]]
+) -> dict[dg.AssetKey, set[str]]:
     blocked: dict[dg.AssetKey, set[str]] = defaultdict(set)
     for entry in retried:
         asset, _, day = entry.rpartition("|")
         blocked[dg.AssetKey.from_user_string(asset)].add(day)
+    for key, days in held.items():
+        blocked[key] |= days
     return blocked
+
+
+def _held_back(
+    context: dg.SensorEvaluationContext,
+    statuses: Mapping[dg.AssetKey, Mapping[str, Status | None]],
+    cursor: CatchUpCursor,
+    now: dt.datetime,
+) -> tuple[dict[dg.AssetKey, set[str]], dict[dg.AssetKey, set[str]], list[FailedRun]]:
+    """Failed days held back after a configuration error, those to retry whole, the runs."""
+    failed = {
+        key: [day for day, status in by_day.items() if status == Status.FAILED]
+        for key, by_day in statuses.items()
+    }
+    if not any(failed.values()):
+        cursor.held = {}
+        return {}, {}, []
+    failures = recent_failed_runs(context.instance, list(statuses), now)
+    return hold_or_release(cursor, configuration_failed_days(failures, failed))
 
 
 def _range_run_request(
@@ -141,11 +161,12 @@ def build_catch_up_sensor(
     schedule_grace: dt.timedelta = dt.timedelta(hours=2),
     minimum_interval_seconds: int = 120,
     running: bool = True,
+    name: str = SENSOR_NAME,
 ) -> dg.SensorDefinition:
     """A running-by-default sensor that builds ``asset_keys`` from their first partition."""
 
     @dg.sensor(
-        name=SENSOR_NAME,
+        name=name,
         asset_selection=list(asset_keys),
         minimum_interval_seconds=minimum_interval_seconds,
         default_status=dg.DefaultSensorStatus.RUNNING
@@ -168,14 +189,23 @@ def build_catch_up_sensor(
             key: context.instance.get_status_by_partition(key, all_keys, partitions) or {}
             for key in asset_keys
         }
-        retried = _recent_retries(context.cursor, now, retry_failed_after)
+        cursor = CatchUpCursor.parse(context.cursor)
+        retried = _recent_retries(cursor.retried, now, retry_failed_after)
+        held, released, held_runs = _held_back(context, statuses, cursor, now)
+        for run in held_runs:
+            context.log.warning(
+                f"held back: run {run.run_id} failed on a configuration error "
+                f"({run.configuration_error}); its days {run.first}..{run.last} are retried "
+                "once the code location is loaded again (fix it, then reload or redeploy)"
+            )
         chunks = plan_catch_up(
             all_keys,
             asset_families(context, asset_keys),
             statuses,
             _busy_days(context, asset_keys, statuses),
             chunk_days=chunk_days,
-            retry_blocked=_blocked(retried),
+            retry_blocked=_blocked(retried, held),
+            retry_whole=released,
         )
         assert context.repository_def is not None
         check_keys = sorted(context.repository_def.asset_graph.asset_check_keys)
@@ -183,16 +213,23 @@ def build_catch_up_sensor(
         for chunk in chunks:
             requests.append(_range_run_request(chunk, check_keys))
             context.log.info(f"catch-up run requested: {chunk.describe()}")
-            if chunk.reason == Reason.RETRY:
+            if chunk.reason != Reason.MISSING:
                 first, last = all_keys.index(chunk.first), all_keys.index(chunk.last)
                 for key in chunk.assets:
                     for day in all_keys[first : last + 1]:
                         retried[f"{key.to_user_string()}|{day}"] = now.isoformat()
+        cursor.retried = retried
         if not requests:
-            return dg.SensorResult(
-                skip_reason="every day is materialized, in progress or waiting for a retry",
-                cursor=json.dumps(retried),
+            waiting = (
+                f"; {len(held_runs)} failed run(s) held back until the code is reloaded"
+                if held_runs
+                else ""
             )
-        return dg.SensorResult(run_requests=requests, cursor=json.dumps(retried))
+            return dg.SensorResult(
+                skip_reason="every day is materialized, in progress or waiting for a retry"
+                + waiting,
+                cursor=cursor.dumps(),
+            )
+        return dg.SensorResult(run_requests=requests, cursor=cursor.dumps())
 
     return catch_up_missing_days

@@ -8,6 +8,8 @@ From every partition's status it plans:
 * **failed** days: retried by bisection, each contiguous failed range in quarters (at
   least one day), so the good days of a failed chunk land on the next tick and a bad day
   ends up alone; a failed day is retried at most once per ``retry_failed_after``;
+* days that failed on a **configuration** error: held back while the code that failed is
+  still loaded, then retried once in whole chunks (``reloaded``), never bisected;
 * days **in progress** (a run queued or running) or targeted by a backfill that has not
   finished are left alone, so no second run is ever requested for them.
 
@@ -32,6 +34,8 @@ Status = dg.AssetPartitionStatus
 class Reason(StrEnum):
     MISSING = "missing"
     RETRY = "retry"
+    #: failed on a configuration error, retried whole after the code location was reloaded
+    RELOADED = "retry_after_reload"
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ def _day_request(
     statuses: Mapping[dg.AssetKey, Mapping[str, Status | None]],
     busy: Mapping[dg.AssetKey, set[str]],
     blocked: Mapping[dg.AssetKey, set[str]],
+    reloaded: Mapping[dg.AssetKey, set[str]],
 ) -> tuple[tuple[dg.AssetKey, ...], Reason] | None:
     """Which members of ``family`` to (re)build on ``day``, and why; None for nothing."""
     if any(day in busy.get(key, set()) for key in family):
@@ -73,7 +78,10 @@ def _day_request(
     members = tuple(key for key in family if _needs(status[key]))
     if not members:
         return None
-    return members, Reason.RETRY if failed else Reason.MISSING
+    if not failed:
+        return members, Reason.MISSING
+    whole = all(day in reloaded.get(key, set()) for key in failed)
+    return members, Reason.RELOADED if whole else Reason.RETRY
 
 
 def plan_catch_up(
@@ -84,26 +92,29 @@ def plan_catch_up(
     *,
     chunk_days: int,
     retry_blocked: Mapping[dg.AssetKey, set[str]] | None = None,
+    retry_whole: Mapping[dg.AssetKey, set[str]] | None = None,
 ) -> list[CatchUpChunk]:
     """The runs that bring every asset to "every day materialized", oldest first.
 
     ``families``: an extract asset first, then the assets built from it (its delta view);
     a family's days are planned together so a view is never built before its table.
     ``busy``: days in progress or targeted by an unfinished backfill, per asset; the whole
-    family is left alone on those days. ``retry_blocked``: failed days retried too
-    recently to be retried again.
+    family is left alone on those days. ``retry_blocked``: failed days not to retry now
+    (retried too recently, or held back after a configuration error). ``retry_whole``:
+    failed days to retry in whole chunks rather than quarters.
     """
     blocked = retry_blocked or {}
+    reloaded = retry_whole or {}
     chunks: list[CatchUpChunk] = []
     for family in families:
         run: list[str] = []
         run_request: tuple[tuple[dg.AssetKey, ...], Reason] | None = None
         for day in [*all_keys, None]:
-            request = _day_request(day, family, statuses, busy, blocked) if day else None
+            request = _day_request(day, family, statuses, busy, blocked, reloaded) if day else None
             if request != run_request or request is None:
                 if run_request is not None:
                     members, reason = run_request
-                    size = chunk_days if reason == Reason.MISSING else math.ceil(len(run) / 4)
+                    size = chunk_days if reason != Reason.RETRY else math.ceil(len(run) / 4)
                     chunks += [
                         CatchUpChunk(days[0], days[-1], members, reason)
                         for days in chunked(run, max(1, size))

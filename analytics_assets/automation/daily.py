@@ -6,12 +6,19 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-DAILY_JOB_NAME = "daily_extract"
-DAILY_SCHEDULE_NAME = f"{DAILY_JOB_NAME}_schedule"
+from analytics_assets.assembly.location_names import LocationNames
+
+DAILY_JOB_NAME = LocationNames().daily_job
+DAILY_SCHEDULE_NAME = LocationNames().daily_schedule
 
 
 def build_daily_schedule(
-    asset_keys: Sequence[dg.AssetKey], *, hour: int, minute: int, running: bool = True
+    asset_keys: Sequence[dg.AssetKey],
+    *,
+    hour: int,
+    minute: int,
+    running: bool = True,
+    names: LocationNames = LocationNames(),
 ):  # the type build_schedule_from_partitioned_job returns (an unresolved schedule) is private
     """Runs at ``hour:minute`` in the partitions' time zone for the last complete local day.
 
@@ -19,7 +26,7 @@ def build_daily_schedule(
     for the day that has just ended there, never for one still running in another zone.
     """
     job = dg.define_asset_job(
-        DAILY_JOB_NAME,
+        names.daily_job,
         selection=dg.AssetSelection.assets(*asset_keys),
         description="Yesterday's rows of every extractor, then its delta view.",
     )
@@ -30,5 +37,5 @@ def build_daily_schedule(
         default_status=dg.DefaultScheduleStatus.RUNNING
         if running
         else dg.DefaultScheduleStatus.STOPPED,
-        name=DAILY_SCHEDULE_NAME,
+        name=names.daily_schedule,
     )

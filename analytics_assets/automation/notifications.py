@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
+from analytics_assets.assembly.location_names import LocationNames
 from analytics_assets.assembly.run_tags import run_partition_label
 from analytics_assets.automation.webhook import (
     DEFAULT_ATTEMPTS,
@@ -15,12 +16,12 @@ from analytics_assets.automation.webhook import (
     send_notification,
     webhook_host,
 )
-from analytics_assets.settings import load_settings
+from analytics_assets.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # the error record of Dagster's events (dagster's own shared package)
     from dagster_shared.error import SerializableErrorInfo
 
-SENSOR_NAME = "notify_run_failures"
+SENSOR_NAME = LocationNames().failure_sensor
 #: Longest error line sent; the run page has the rest.
 MAX_ERROR_CHARS = 500
 
@@ -129,17 +130,23 @@ def _assets_by_step(
 def build_failure_notification_sensor(
     *,
     name: str = SENSOR_NAME,
+    settings: Callable[[], Settings] = load_settings,
+    watched_assets: Collection[dg.AssetKey] | None = None,
     attempts: int = DEFAULT_ATTEMPTS,
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     retry_delay_seconds: float = DEFAULT_RETRY_DELAY_SECONDS,
 ) -> dg.SensorDefinition:
     """Posts a short message for every failed run of this code location's jobs.
 
-    The webhook URL (``ANALYTICS_FAILURE_WEBHOOK_URL``) and the UI's base URL
-    (``ANALYTICS_UI_URL``) are read at each evaluation: without a webhook the sensor does
-    nothing. The sensor always returns None, so Dagster goes on to the next failed run of
-    the tick; a notification that cannot be delivered is logged as a warning on the tick.
+    The webhook URL and the UI's base URL come from ``settings()``, called at each
+    evaluation (by default the environment: ``ANALYTICS_FAILURE_WEBHOOK_URL``,
+    ``ANALYTICS_UI_URL``): without a webhook the sensor does nothing. With
+    ``watched_assets``, only runs that selected one of them are notified (a Component
+    instance's own runs, not those of the project's other assets). The sensor always
+    returns None, so Dagster goes on to the next failed run of the tick; a notification
+    that cannot be delivered is logged as a warning on the tick.
     """
+    watched = None if watched_assets is None else frozenset(watched_assets)
 
     @dg.run_failure_sensor(
         name=name,
@@ -148,9 +155,11 @@ def build_failure_notification_sensor(
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def notify_run_failure(context: dg.RunFailureSensorContext) -> None:
-        settings = load_settings()
         run = context.dagster_run
-        if settings.failure_webhook_url is None:
+        if watched is not None and not watched & set(run.asset_selection or ()):
+            return None
+        configured = settings()
+        if configured.failure_webhook_url is None:
             context.log.debug(
                 f"run {run.run_id} failed; no ANALYTICS_FAILURE_WEBHOOK_URL, so no notification"
             )
@@ -165,11 +174,11 @@ def build_failure_notification_sensor(
             run,
             context.failure_event,
             step_failures,
-            ui_url=settings.ui_url,
+            ui_url=configured.ui_url,
             assets_by_step=assets_by_step,
         )
         if send_notification(
-            settings.failure_webhook_url,
+            configured.failure_webhook_url,
             payload,
             context.log,
             attempts=attempts,
@@ -177,7 +186,7 @@ def build_failure_notification_sensor(
             retry_delay_seconds=retry_delay_seconds,
         ):
             context.log.info(
-                f"notified the webhook on {webhook_host(settings.failure_webhook_url)} "
+                f"notified the webhook on {webhook_host(configured.failure_webhook_url)} "
                 f"of failed run {run.run_id}"
             )
         return None

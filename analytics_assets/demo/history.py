@@ -97,7 +97,7 @@ def ensure_demo_database() -> HistoryStats | None:
         ensure_demo_tickets(settings, yesterday, scale)
         if Customer.objects.exists():
             return None
-        return generate_history(settings.first_date, yesterday, scale=scale, tz=settings.tz)
+        return generate_history(settings.start, yesterday, scale=scale, tz=settings.tz)
 
 
 def ensure_demo_tickets(settings: Settings, last_day: dt.date, scale: float) -> None:
@@ -107,7 +107,7 @@ def ensure_demo_tickets(settings: Settings, last_day: dt.date, scale: float) -> 
 
     if not SupportTicket.objects.exists():
         seed_tickets(
-            settings.first_date,
+            settings.start,
             last_day,
             seed=DEFAULT_SEED,
             scale=scale,

@@ -11,7 +11,7 @@ from typing import Any
 import dj_database_url
 
 from analytics_assets.demo.config import load_demo_settings
-from analytics_assets.settings import load_settings
+from analytics_assets.settings import DEMO_TIMEZONE, load_settings
 
 _settings = load_settings()
 _demo = load_demo_settings()
@@ -30,7 +30,7 @@ INSTALLED_APPS = [
 ]
 
 USE_TZ = True
-TIME_ZONE = _settings.timezone
+TIME_ZONE = _settings.timezone or DEMO_TIMEZONE
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

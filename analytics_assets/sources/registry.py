@@ -1,12 +1,16 @@
-"""The source kinds this location knows: registering a new kind is one line here.
+"""The source kinds this location knows: Django and HTTP APIs, and any a team registers.
 
-The environment asks the kind of each source the extractors name for its resource
-(reading the kind's own environment variables), and a run asks every kind which of its
-errors are transient (:mod:`analytics_assets.assembly.retries`).
+The environment (or a Component) asks the kind of each source the extractors name for its
+resource, and a run asks every kind which of its errors are transient
+(:mod:`analytics_assets.assembly.retries`). A team adds a kind of its own from its own
+package with :func:`register_source_kind`, called where the kind is defined (the module
+its extractors import their ``Source`` from), so every process that loads the extractors
+knows it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from analytics_assets.environment_variables import Environ, RequiredVariables
@@ -19,6 +23,17 @@ SOURCE_KINDS: dict[str, SourceKind] = {
 }
 
 
+def register_source_kind(kind: SourceKind) -> SourceKind:
+    """Make ``kind`` known by its name (again with the same kind is harmless); returns it."""
+    known = SOURCE_KINDS.get(kind.name)
+    if known is not None and known is not kind:
+        raise ValueError(
+            f"a source kind named {kind.name!r} is registered already ({known.settings.__name__})"
+        )
+    SOURCE_KINDS[kind.name] = kind
+    return kind
+
+
 def source_kind(name: str) -> SourceKind:
     """The registered kind ``name``; a ValueError lists the known kinds otherwise."""
     if name not in SOURCE_KINDS:
@@ -28,11 +43,18 @@ def source_kind(name: str) -> SourceKind:
 
 
 def source_resources(
-    sources: dict[str, str], environ: Environ | None = None
+    sources: Mapping[str, str],
+    environ: Environ | None = None,
+    configured: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], RequiredVariables]:
-    """The resource of each source (name -> kind) from the environment, and what was missing."""
+    """The resource of each source (name -> kind): from its entry in ``configured`` (a
+    Component's ``sources``) if it has one, else from the environment; and what was missing."""
     variables = RequiredVariables(environ)
+    configured = configured or {}
     resources = {
-        name: source_kind(kind).resource(name, variables) for name, kind in sources.items()
+        name: source_kind(kind).configured(name, configured[name])
+        if name in configured
+        else source_kind(kind).resource(name, variables)
+        for name, kind in sources.items()
     }
     return resources, variables

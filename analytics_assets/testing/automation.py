@@ -10,14 +10,15 @@ holding whatever runs the test recorded there.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import dagster as dg
 
-from analytics_assets.automation.catch_up import SENSOR_NAME, requested_chunk
+from analytics_assets.assembly.location_names import LocationNames
+from analytics_assets.automation.catch_up import requested_chunk
 from analytics_assets.automation.clock import frozen_at
-from analytics_assets.automation.daily import DAILY_SCHEDULE_NAME
 
 
 def _aware(at: dt.datetime) -> dt.datetime:
@@ -27,11 +28,16 @@ def _aware(at: dt.datetime) -> dt.datetime:
 
 
 def evaluate_schedule(
-    definitions: dg.Definitions, at: dt.datetime, instance: dg.DagsterInstance | None = None
+    definitions: dg.Definitions,
+    at: dt.datetime,
+    instance: dg.DagsterInstance | None = None,
+    *,
+    key_prefix: Sequence[str] = (),
 ) -> list[dg.RunRequest]:
     """The runs the daily schedule requests at its tick ``at`` (aware), e.g. one run whose
-    ``partition_key`` is the local day that has just ended."""
-    schedule = definitions.resolve_schedule_def(DAILY_SCHEDULE_NAME)
+    ``partition_key`` is the local day that has just ended. ``key_prefix``: the location's
+    (a Component instance's ``key_prefix``), which names its schedule."""
+    schedule = definitions.resolve_schedule_def(LocationNames(tuple(key_prefix)).daily_schedule)
     context = dg.build_schedule_context(instance=instance, scheduled_execution_time=_aware(at))
     return list(schedule.evaluate_tick(context).run_requests or [])
 
@@ -69,12 +75,16 @@ def evaluate_catch_up(
     at: dt.datetime,
     instance: dg.DagsterInstance,
     cursor: str | None = None,
+    *,
+    key_prefix: Sequence[str] = (),
 ) -> CatchUpTick:
     """One tick of the catch-up sensor at the instant ``at`` (aware), reading the status of
-    every day from ``instance``; ``cursor`` is the previous tick's :attr:`CatchUpTick.cursor`."""
-    sensor = definitions.resolve_sensor_def(SENSOR_NAME)
+    every day from ``instance``; ``cursor`` is the previous tick's :attr:`CatchUpTick.cursor`;
+    ``key_prefix`` as in :func:`evaluate_schedule`."""
+    name = LocationNames(tuple(key_prefix)).catch_up_sensor
+    sensor = definitions.resolve_sensor_def(name)
     context = dg.build_sensor_context(
-        instance=instance, definitions=definitions, sensor_name=SENSOR_NAME, cursor=cursor
+        instance=instance, definitions=definitions, sensor_name=name, cursor=cursor
     )
     with frozen_at(_aware(at)):
         result = sensor(context)

@@ -11,11 +11,12 @@ modules. Every bad value is one :class:`SettingsError` naming the variable.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics_assets.environment_variables import (
@@ -158,6 +159,9 @@ def parse_first_date(raw: str) -> dt.date:
         raise ValueError(f"{raw!r} is not a date (expected YYYY-MM-DD)") from None
 
 
+_Value = TypeVar("_Value")
+
+
 def check_timezone(timezone: str) -> str:
     try:
         ZoneInfo(timezone)
@@ -166,28 +170,21 @@ def check_timezone(timezone: str) -> str:
     return timezone
 
 
-def _first_date(environ: Environ | None, environment: Environment) -> dt.date | None:
-    raw = env_optional(FIRST_DATE_VARIABLE, environ)
+def _demo_defaulted(
+    name: str,
+    parse: Callable[[str], _Value],
+    demo_value: _Value,
+    environ: Environ | None,
+    environment: Environment,
+) -> _Value | None:
+    """The variable ``name`` parsed; unset: ``demo_value`` in the demo, else None (required)."""
+    raw = env_optional(name, environ)
     if raw is None:
-        return DEMO_FIRST_DATE if environment is Environment.DEMO else None
+        return demo_value if environment is Environment.DEMO else None
     try:
-        return parse_first_date(raw)
-    except ValueError:
-        raise SettingsError(
-            f"{FIRST_DATE_VARIABLE}={raw!r} is not a date (expected YYYY-MM-DD)"
-        ) from None
-
-
-def _timezone(environ: Environ | None, environment: Environment) -> str | None:
-    raw = env_optional(TIMEZONE_VARIABLE, environ)
-    if raw is None:
-        return DEMO_TIMEZONE if environment is Environment.DEMO else None
-    try:
-        return check_timezone(raw)
-    except ValueError:
-        raise SettingsError(
-            f"{TIMEZONE_VARIABLE}={raw!r} is not an IANA time zone (e.g. Europe/Paris)"
-        ) from None
+        return parse(raw)
+    except ValueError as problem:
+        raise SettingsError(f"{name}={problem}") from None
 
 
 def _module_list(raw: str) -> tuple[str, ...]:
@@ -227,8 +224,12 @@ def load_settings(environ: Environ | None = None) -> Settings:
     environment = _environment(environ)
     return Settings(
         environment=environment,
-        first_date=_first_date(environ, environment),
-        timezone=_timezone(environ, environment),
+        first_date=_demo_defaulted(
+            FIRST_DATE_VARIABLE, parse_first_date, DEMO_FIRST_DATE, environ, environment
+        ),
+        timezone=_demo_defaulted(
+            TIMEZONE_VARIABLE, check_timezone, DEMO_TIMEZONE, environ, environment
+        ),
         local_dir=Path(env_str("ANALYTICS_LOCAL_DIR", ".local", environ)).absolute(),
         bigquery_project=env_optional("BIGQUERY_PROJECT", environ),
         bigquery_dataset=env_str("BIGQUERY_DATASET", "analytics", environ),

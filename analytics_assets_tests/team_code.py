@@ -7,6 +7,20 @@ from pathlib import Path
 
 import pytest
 
+#: A team's extractor of its help desk's tickets (an HTTP API source, ``desk_api``).
+DESK_TICKET_EXTRACTOR = """
+@dataclass
+class DeskTicket:
+    timestamp: dt.datetime
+    channel: str
+
+
+class DeskTicketExtractor(IndividualRowsExtractor[DeskTicket]):
+    source = http_api("desk_api")
+
+    def extract(self, start, end):
+        return []
+"""
 #: The settings of a team's Django project that has no model the tests read.
 DJANGO_SETTINGS = 'SECRET_KEY = "test"\nUSE_TZ = True\nINSTALLED_APPS = []\nDATABASES = {}\n'
 

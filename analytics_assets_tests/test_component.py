@@ -22,7 +22,7 @@ from analytics_assets.environment_variables import SettingsError
 from analytics_assets.sources.http_api import HttpApi
 from analytics_assets.testing import table_rows
 from analytics_assets.warehouse.resource import BigQueryWarehouse
-from analytics_assets_tests.team_code import install_team_package
+from analytics_assets_tests.team_code import DESK_TICKET_EXTRACTOR, install_team_package
 
 TEAM_PACKAGE = "acme_mounted"
 MEMBERS = textwrap.dedent('''
@@ -45,25 +45,15 @@ MEMBERS = textwrap.dedent('''
         def extract(self, start, end):
             yield Members(members=start.day)
 ''')
-TICKETS = textwrap.dedent("""
+TICKETS = (
+    textwrap.dedent("""
     import datetime as dt
     from dataclasses import dataclass
 
     from analytics_assets.extract import IndividualRowsExtractor, http_api
-
-
-    @dataclass
-    class DeskTicket:
-        timestamp: dt.datetime
-        channel: str
-
-
-    class DeskTicketExtractor(IndividualRowsExtractor[DeskTicket]):
-        source = http_api("desk_api")
-
-        def extract(self, start, end):
-            return []
-""")
+    """)
+    + DESK_TICKET_EXTRACTOR
+)
 
 
 @pytest.fixture

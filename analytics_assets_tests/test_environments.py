@@ -18,10 +18,11 @@ from analytics_assets.sources.django_orm import DjangoORM
 from analytics_assets.sources.http_api import HttpApi
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 from analytics_assets_tests.processes import run_command, run_python
-from analytics_assets_tests.team_code import install_team_package
+from analytics_assets_tests.team_code import DESK_TICKET_EXTRACTOR, install_team_package
 
 TEAM_PACKAGE = "acme_analytics"
-TEAM_EXTRACTORS = textwrap.dedent('''
+TEAM_EXTRACTORS = (
+    textwrap.dedent('''
     """A team's extractors: orders from its Django app, tickets from its help desk's API."""
     import datetime as dt
     from dataclasses import dataclass
@@ -44,20 +45,9 @@ TEAM_EXTRACTORS = textwrap.dedent('''
 
         def extract(self, start, end):
             yield Order(orders=0)
-
-
-    @dataclass
-    class DeskTicket:
-        timestamp: dt.datetime
-        channel: str
-
-
-    class DeskTicketExtractor(IndividualRowsExtractor[DeskTicket]):
-        source = http_api("desk_api")
-
-        def extract(self, start, end):
-            return []
-''')
+    ''')
+    + DESK_TICKET_EXTRACTOR
+)
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ def test_no_line_of_a_days_event_or_a_backfill_status_block_is_kept():
 
 
 def test_dagster_dev_services_log_warnings_only_unless_verbose():
-    from analytics_assets.cli import SUPERSEDED_DEV_WARNING, dagster_dev_command
+    from analytics_assets.dev_stack import SUPERSEDED_DEV_WARNING, dagster_dev_command
 
     quiet = dagster_dev_command("127.0.0.1", 3000, verbose=False)
     assert quiet[quiet.index("--log-level") + 1] == "warning"

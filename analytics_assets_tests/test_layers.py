@@ -38,7 +38,7 @@ LAYERS: list[tuple[str, ...]] = [
         "analytics_assets.dry_run",
         "analytics_assets.testing",
     ),
-    ("analytics_assets.cli", "analytics_assets.dev_terminal"),
+    ("analytics_assets.cli", "analytics_assets.dev_stack", "analytics_assets.dev_terminal"),
 ]
 #: The package's face (``analytics_assets/__init__.py``): above every layer, it imports the
 #: Component on first use.

@@ -3,9 +3,9 @@
 ``analytics-assets dev`` is the one command a developer needs: it starts (or reuses) the
 embedded BigQuery emulator, seeds the demo Django database the first time, and runs
 ``dagster dev`` on the folder's code location with the packaged instance settings
-(:mod:`analytics_assets.dev_stack`); on exit it stops what it started. Its terminal shows start-up, the UI's address, runs' starts and
-ends, warnings and errors (:mod:`analytics_assets.dev_terminal`); ``--verbose`` shows
-everything ``dagster dev`` prints.
+(:mod:`analytics_assets.dev_stack`); on exit it stops what it started. Its terminal shows
+start-up, the UI's address, runs' starts and ends, warnings and errors
+(:mod:`analytics_assets.dev_terminal`); ``--verbose`` shows everything ``dagster dev`` prints.
 """
 
 from __future__ import annotations

@@ -147,15 +147,24 @@ class _JsonHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def do_POST(self) -> None:  # a webhook: keep what was posted, answer 200
+    def do_POST(self) -> None:  # a webhook: keep what was posted, answer 200 (or post_answer)
         server = self.server
         assert isinstance(server, _JsonServer)
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         with server.lock:
             server.posts.append((self.path, body))
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
+        if server.post_answer is None:
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        status, answered = server.post_answer(self.path, body)
+        payload = json.dumps(answered).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
+        self.wfile.write(payload)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -164,9 +173,14 @@ class _JsonHandler(http.server.BaseHTTPRequestHandler):
 class _JsonServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, answer: Callable[[str, dict[str, str], dict[str, str]], Answer]) -> None:
+    def __init__(
+        self,
+        answer: Callable[[str, dict[str, str], dict[str, str]], Answer],
+        post_answer: Callable[[str, bytes], Answer] | None = None,
+    ) -> None:
         super().__init__(("127.0.0.1", 0), _JsonHandler)
         self.answer = answer
+        self.post_answer = post_answer
         self.requests: list[str] = []
         self.posts: list[tuple[str, bytes]] = []
         self.lock = threading.Lock()
@@ -179,11 +193,13 @@ class _JsonServer(http.server.ThreadingHTTPServer):
 @contextmanager
 def json_server(
     answer: Callable[[str, dict[str, str], dict[str, str]], Answer],
+    post_answer: Callable[[str, bytes], Answer] | None = None,
 ) -> Iterator[_JsonServer]:
     """A JSON API on 127.0.0.1: ``answer(path, query, headers)`` gives each GET's (status,
     body); ``server.requests`` lists the paths (with query) asked, in order, and
-    ``server.posts`` each POST's path and body (answered 200, like a webhook)."""
-    with serving(_JsonServer(answer)) as server:
+    ``server.posts`` each POST's path and body (answered 200, like a webhook, or by
+    ``post_answer(path, body)``: a token endpoint)."""
+    with serving(_JsonServer(answer, post_answer)) as server:
         yield server
 
 

@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import base64
 import json
+import time
+from dataclasses import dataclass
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2 import service_account
 
+from analytics_assets.extract import DateAggregatedExtractor
 from analytics_assets.warehouse.credentials import CredentialsError, credentials_from_environment
 from analytics_assets.warehouse.resource import BigQueryWarehouse
+from analytics_assets_tests.http_servers import json_server
+
+
+@dataclass
+class Count:
+    n: int
+
+
+class CountExtractor(DateAggregatedExtractor[Count]):
+    source = "python"
+
+    def extract(self, start, end):
+        yield Count(1)
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +90,40 @@ def test_a_truncated_key_never_echoes_the_secret(key_json):
     assert "PRIVATE KEY" not in str(raised.value)
 
 
+def _token(path: str, body: bytes) -> tuple[int, dict]:
+    """A token endpoint that grants every signed request (the key's JWT is not checked)."""
+    return 200, {"access_token": "ya29.test", "expires_in": 3600, "token_type": "Bearer"}
+
+
 def test_the_production_client_is_the_same_resource_with_the_project_pinned(key_json, monkeypatch):
-    monkeypatch.setenv("BIGQUERY_CREDENTIALS_JSON", key_json)
-    client = BigQueryWarehouse(project="other-project", dataset="d").get_client()
+    with json_server(lambda *_: (404, {}), post_answer=_token) as endpoint:
+        key = json.loads(key_json) | {"token_uri": f"{endpoint.url}/token"}
+        monkeypatch.setenv("BIGQUERY_CREDENTIALS_JSON", json.dumps(key))
+        client = BigQueryWarehouse(project="other-project", dataset="d").get_client()
+        assert [path for path, _ in endpoint.posts] == ["/token"]  # a token, before any call
     assert client.project == "other-project"
     assert isinstance(client._credentials, service_account.Credentials)
+    assert client._credentials.token == "ya29.test"
     assert client._connection.API_BASE_URL == "https://bigquery.googleapis.com"
+
+
+def test_an_unreachable_token_endpoint_fails_a_run_in_seconds_with_one_message(
+    key_json, monkeypatch
+):
+    from analytics_assets.local.network import free_port
+    from analytics_assets.testing import materialize
+
+    unreachable = f"http://127.0.0.1:{free_port()}/token"
+    key = json.loads(key_json) | {"token_uri": unreachable}
+    monkeypatch.setenv("BIGQUERY_CREDENTIALS_JSON", json.dumps(key))
+    real = BigQueryWarehouse(project="acme-analytics", dataset="analytics")
+    started = time.monotonic()
+    run = materialize(CountExtractor, real, "2024-01-02", raise_on_error=False)
+    elapsed = time.monotonic() - started
+    assert not run.success
+    (error,) = run.errors
+    assert error.startswith("CredentialsError: no access token from 127.0.0.1 (TransportError"), (
+        error
+    )
+    assert key["private_key"][40:80] not in error
+    assert elapsed < 60, f"{elapsed:.0f} s"

@@ -208,7 +208,7 @@ def test_ensure_demo_database_seeds_first_date_to_yesterday_once(recent_first_da
     assert Customer.objects.count() == stats.customers
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # as in a run: no test transaction around it
 def test_the_demo_resource_seeds_the_empty_demo_database_and_closes_connections_on_teardown(
     recent_first_date, monkeypatch: pytest.MonkeyPatch
 ):
@@ -218,10 +218,13 @@ def test_the_demo_resource_seeds_the_empty_demo_database_and_closes_connections_
     assert os.environ["DJANGO_SETTINGS_MODULE"] == SETTINGS_MODULE
     assert Customer.objects.exists()
 
-    closed: list[bool] = []
-    monkeypatch.setattr("django.db.connections.close_all", lambda: closed.append(True))
+    from django.db import connections
+
+    closed: list[str] = []
+    default = connections["default"]  # opened by the seeding and the query above
+    monkeypatch.setattr(default, "close", lambda: closed.append(default.alias))
     resource.teardown_after_execution(context)
-    assert closed == [True]
+    assert closed == ["default"]
 
 
 def test_the_framework_resource_has_no_default_project_and_seeds_nothing():

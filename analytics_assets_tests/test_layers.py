@@ -43,6 +43,14 @@ LAYERS: list[tuple[str, ...]] = [
 #: The package's face (``analytics_assets/__init__.py``): above every layer, it imports the
 #: Component on first use.
 FACE = "analytics_assets"
+#: Names a module re-exports on first use from a layer above its own (what the README
+#: promises in one place): the extractor API's HTTP source names.
+LAZY_REEXPORTS = {
+    ("analytics_assets.extract", "analytics_assets.sources.http_api"),
+    ("analytics_assets.extract", "analytics_assets.sources.json_rows"),
+    ("analytics_assets.extract", "analytics_assets.sources"),
+    ("analytics_assets.extract", "analytics_assets.sources.pagination"),
+}
 #: The worlds only the environment switch (and the commands above it) may load.
 WORLDS = ("analytics_assets.local", "analytics_assets.demo")
 FRAMEWORK = tuple(name for layer in LAYERS[:9] for name in layer)
@@ -121,7 +129,9 @@ def test_no_module_imports_a_layer_above_its_own():
     upward = [
         str(i)
         for i in _own_imports()
-        if i.target != "analytics_assets" and _layer(i.target) > _layer(i.source)  # type: ignore[operator]
+        if i.target != "analytics_assets"
+        and (i.source, i.target) not in LAZY_REEXPORTS
+        and _layer(i.target) > _layer(i.source)  # type: ignore[operator]
     ]
     assert upward == []
 

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 
 from analytics_assets.definitions import build_definitions
@@ -14,11 +15,17 @@ from analytics_assets.extract import IndividualRowsExtractor, http_api
 from analytics_assets.settings import SettingsError, load_settings
 from analytics_assets.testing import (
     RequestedRun,
+    day_status,
+    dry_run,
     evaluate_catch_up,
     evaluate_schedule,
     location_definitions,
     location_settings,
     materialize,
+    run_catch_up,
+    run_checks,
+    table_rows,
+    throwaway_warehouse,
 )
 from analytics_assets_tests.processes import run_python
 from analytics_assets_tests.shop_rows import customer
@@ -81,7 +88,8 @@ def test_individual_rows_across_the_spring_forward_day_land_on_their_local_days(
     ]
     assert list(run.rows("payment")[0]) == ["date", "timestamp", "cents"]
     frame = run.frame("payment")
-    assert frame.groupby("date")["cents"].sum().to_dict() == {
+    cents_per_day: pd.Series = frame.groupby("date")["cents"].sum()  # type: ignore[assignment]
+    assert cents_per_day.to_dict() == {
         dt.date(2024, 3, 30): 100,
         dt.date(2024, 3, 31): 1400,
         dt.date(2024, 4, 1): 600,
@@ -235,3 +243,77 @@ def test_a_django_extractor_reads_the_database_of_django_settings_module_without
     assert run.rows("user") == [
         {"date": dt.date(2024, 3, 31), "users": 2, "prospects": 1, "clients": 1}
     ]
+    # the run left the test's transaction (pytest-django's ``db``) open and usable
+    customer("cyd", "2024-04-01T08:00:00+02:00")
+    run = materialize(UserExtractor, bigquery_warehouse, "2024-04-01")
+    assert run.rows("user")[-1]["users"] == 3
+
+
+def test_the_checks_run_alone_over_every_day_the_instance_holds(
+    bigquery_warehouse, dagster_instance
+):
+    settings = location_settings("2024-03-29")
+    PAYMENTS.append((paris("2024-03-30T12:00"), 100))
+    materialize(
+        PaymentExtractor,
+        bigquery_warehouse,
+        "2024-03-29",
+        "2024-03-31",
+        settings=settings,
+        instance=dagster_instance,
+    )
+    checked = run_checks(
+        PaymentExtractor, bigquery_warehouse, settings=settings, instance=dagster_instance
+    )
+    assert checked.checks == {
+        "payment.schema_matches_declaration": True,
+        "payment.rows_match_source": True,
+    }
+
+
+def test_a_day_s_status_is_what_the_instance_records(bigquery_warehouse, dagster_instance):
+    settings = location_settings("2024-03-29")
+    definitions = location_definitions(PaymentExtractor, bigquery_warehouse, settings)
+    materialize(
+        PaymentExtractor, bigquery_warehouse, "2024-03-29", settings=settings,
+        instance=dagster_instance,
+    )  # fmt: skip
+    PAYMENTS.append((paris("2024-03-30T12:00"), "not cents"))  # type: ignore[arg-type]
+    materialize(
+        PaymentExtractor, bigquery_warehouse, "2024-03-30", settings=settings,
+        instance=dagster_instance, raise_on_error=False,
+    )  # fmt: skip
+    statuses = [
+        day_status(dagster_instance, definitions, "payment", day)
+        for day in ("2024-03-29", "2024-03-30", "2024-03-31")
+    ]
+    assert statuses == ["materialized", "failed", None]
+
+
+def test_the_dry_run_gives_each_day_s_checked_rows_and_writes_nothing(bigquery_warehouse):
+    PAYMENTS.extend([(paris("2024-03-31T03:00"), 400), (paris("2024-04-01T09:00"), "x")])  # type: ignore[list-item]
+    days = dry_run(PaymentExtractor, "2024-03-31", "2024-04-01")
+    assert [(d.day.isoformat(), d.outcome) for d in days] == [
+        ("2024-03-31", "ok"),
+        ("2024-04-01", "refused"),
+    ]
+    assert days[0].rows == [[dt.date(2024, 3, 31), paris("2024-03-31T03:00"), 400]]
+    assert "field 'cents': expected int, got str 'x'" in (days[1].error or "")
+
+
+def test_what_a_catch_up_tick_requested_runs_in_process(bigquery_warehouse, dagster_instance):
+    settings = location_settings("2024-03-29")
+    PAYMENTS.append((paris("2024-03-30T12:00"), 100))
+    definitions = location_definitions(PaymentExtractor, bigquery_warehouse, settings)
+    tick = evaluate_catch_up(definitions, paris("2024-04-01T09:00"), dagster_instance)
+    (result,) = run_catch_up(definitions, tick, dagster_instance)
+    assert result.success
+    assert len(table_rows(bigquery_warehouse, "payment")) == 1
+    assert evaluate_catch_up(definitions, paris("2024-04-01T09:05"), dagster_instance).runs == []
+    evaluated = {e.check_name for e in result.get_asset_check_evaluations()}
+    assert evaluated == {"schema_matches_declaration", "rows_match_source"}
+
+
+def test_a_throwaway_warehouse_can_name_its_project(bigquery_emulator):
+    warehouse = throwaway_warehouse(bigquery_emulator, project="team-project")
+    assert (warehouse.project, warehouse.emulator_url) == ("team-project", bigquery_emulator)

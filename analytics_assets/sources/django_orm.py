@@ -111,9 +111,13 @@ class DjangoORM(dg.ConfigurableResource):
         configure_django(self.settings_module)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Close the run's database connections, but none inside a transaction it did not
+        open (a test's: pytest-django's ``db`` runs each test in one, on this thread)."""
         from django.db import connections
 
-        connections.close_all()
+        for connection in connections.all(initialized_only=True):
+            if not connection.in_atomic_block:
+                connection.close()
 
 
 class DjangoSourceSettings(BaseModel):

@@ -9,8 +9,12 @@ installs analytics-assets) gives the fixtures ``bigquery_emulator``, ``bigquery_
   :func:`table_rows` reads any table or view;
 * :func:`location_settings` and :func:`location_definitions`: the production definitions
   around the extractors under test;
+* :func:`run_checks`: the tables' data checks alone, over what an instance holds;
 * :func:`evaluate_schedule` and :func:`evaluate_catch_up`: the location's own daily
   schedule and catch-up sensor at a chosen instant, on a given instance;
+  :func:`run_catch_up` runs what a tick requested;
+* :func:`day_status` of a day on an instance; :func:`dry_run`: what the extractors give
+  for days, checked, written nowhere;
 * :func:`throwaway_warehouse`, :func:`emulator_client`, :func:`running_emulator`: the
   emulator (the ``emulator`` extra) outside the fixtures.
 
@@ -28,7 +32,9 @@ if TYPE_CHECKING:
         RequestedRun,
         evaluate_catch_up,
         evaluate_schedule,
+        run_catch_up,
     )
+    from analytics_assets.testing.days import day_status, dry_run
     from analytics_assets.testing.emulator import (
         EmulatorNotInstalledError,
         emulator_client,
@@ -36,7 +42,7 @@ if TYPE_CHECKING:
         throwaway_warehouse,
     )
     from analytics_assets.testing.locations import location_definitions, location_settings
-    from analytics_assets.testing.runs import Materialized, materialize, table_rows
+    from analytics_assets.testing.runs import Materialized, materialize, run_checks, table_rows
 
 _HOMES = {
     "analytics_assets.testing.automation": (
@@ -44,7 +50,9 @@ _HOMES = {
         "RequestedRun",
         "evaluate_catch_up",
         "evaluate_schedule",
+        "run_catch_up",
     ),
+    "analytics_assets.testing.days": ("day_status", "dry_run"),
     "analytics_assets.testing.emulator": (
         "EmulatorNotInstalledError",
         "emulator_client",
@@ -52,7 +60,7 @@ _HOMES = {
         "throwaway_warehouse",
     ),
     "analytics_assets.testing.locations": ("location_definitions", "location_settings"),
-    "analytics_assets.testing.runs": ("Materialized", "materialize", "table_rows"),
+    "analytics_assets.testing.runs": ("Materialized", "materialize", "run_checks", "table_rows"),
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -61,12 +69,16 @@ __all__ = [
     "EmulatorNotInstalledError",
     "Materialized",
     "RequestedRun",
+    "day_status",
+    "dry_run",
     "emulator_client",
     "evaluate_catch_up",
     "evaluate_schedule",
     "location_definitions",
     "location_settings",
     "materialize",
+    "run_catch_up",
+    "run_checks",
     "running_emulator",
     "table_rows",
     "throwaway_warehouse",

@@ -96,3 +96,23 @@ def evaluate_catch_up(
         skip_reason=skip.skip_message if skip else None,
         result=result,
     )
+
+
+def run_catch_up(
+    definitions: dg.Definitions, tick: CatchUpTick, instance: dg.DagsterInstance
+) -> list[dg.ExecuteInProcessResult]:
+    """Run what ``tick`` requested, in this process, on ``instance``: each run its assets
+    over its range of days, with the checks it asked for, as the sensor's runs would."""
+    everything = [*(definitions.assets or ()), *(definitions.asset_checks or ())]
+    return [
+        dg.materialize(
+            everything,  # type: ignore[arg-type]  # checks are assets definitions to materialize()
+            selection=dg.AssetSelection.assets(*(request.asset_selection or ())).without_checks()
+            | dg.AssetSelection.checks(*(request.asset_check_keys or ())),
+            resources=definitions.resources,
+            instance=instance,
+            tags=request.tags,
+            raise_on_error=False,
+        )
+        for request in tick.result.run_requests or []
+    ]

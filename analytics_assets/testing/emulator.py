@@ -67,12 +67,13 @@ def throwaway_warehouse(emulator_url: str, **fields: Any) -> BigQueryWarehouse:
 
     The dataset (``test_`` and 10 random hex digits, location ``EU``) is created by the
     first run that writes to it, as in production; ``fields`` set any other field of
-    :class:`~analytics_assets.warehouse.resource.BigQueryWarehouse` (dataset labels,
-    reader groups, ...).
+    :class:`~analytics_assets.warehouse.resource.BigQueryWarehouse` (``project``, dataset
+    labels, reader groups, ...).
     """
+    fields.setdefault("project", EMULATOR_PROJECT)
     fields.setdefault("dataset", f"test_{uuid.uuid4().hex[:10]}")
     fields.setdefault("location", "EU")
-    return BigQueryWarehouse(project=EMULATOR_PROJECT, emulator_url=emulator_url, **fields)
+    return BigQueryWarehouse(emulator_url=emulator_url, **fields)
 
 
 def emulator_client(url: str, project: str = EMULATOR_PROJECT) -> bigquery.Client:

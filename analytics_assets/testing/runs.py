@@ -43,22 +43,22 @@ def table_rows(warehouse: BigQueryWarehouse, table: str) -> list[dict[str, Any]]
 
 
 def run_errors(result: dg.ExecuteInProcessResult) -> list[str]:
-    """``Class: message`` of every error a run reported (failed steps, resources that could
-    not start), each followed by its causes, each once; Dagster's own wrapping of an error
-    is left out, the error it wraps is kept."""
+    """``Class: message`` of each failure the run reported (a failed step, a resource that
+    could not start), once each: the error raised, not Dagster's wrapping of it (whose
+    message repeats it). An error that wraps another names it in its own message (e.g.
+    ``ExtractorFailedError: extractor 'x' failed on day …: ImportError: …``)."""
     messages = []
     for event in result.all_events:
         error: Any = getattr(event.event_specific_data, "error", None)
-        while error is not None:
-            if error.cls_name.startswith("Dagster") and error.cause is not None:
-                error = error.cause
-                continue
-            text = error.message.strip()
-            prefix, _, rest = text.partition(": ")
-            if prefix.rsplit(".", 1)[-1] == error.cls_name:
-                text = rest
-            messages.append(f"{error.cls_name}: {text}")
+        while error is not None and error.cls_name.startswith("Dagster") and error.cause:
             error = error.cause
+        if error is None or error.cls_name.startswith("Dagster"):
+            continue
+        text = error.message.strip()
+        prefix, _, rest = text.partition(": ")
+        if prefix.rsplit(".", 1)[-1] == error.cls_name:
+            text = rest
+        messages.append(f"{error.cls_name}: {text}")
     return list(dict.fromkeys(messages))
 
 
@@ -76,8 +76,8 @@ class Materialized:
 
     @property
     def errors(self) -> list[str]:
-        """``Class: message`` of each error the run reported, each followed by its causes,
-        e.g. ``RowValidationError: extractor 'signup', day 2024-03-31, row 1, ...``."""
+        """``Class: message`` of each failure the run reported, once each, e.g.
+        ``RowValidationError: extractor 'signup', day 2024-03-31, row 1, ...``."""
         return run_errors(self.dagster_result)
 
     @property
@@ -134,5 +134,27 @@ def materialize(
         else {RANGE_START_TAG: first_day.isoformat(), RANGE_END_TAG: last_day.isoformat()},
         instance=instance,
         raise_on_error=raise_on_error,
+    )
+    return Materialized(result, warehouse)
+
+
+def run_checks(
+    extractors: Extractors,
+    warehouse: BigQueryWarehouse,
+    *,
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    sources: Mapping[str, Any] | None = None,
+) -> Materialized:
+    """Run the extractors' data checks alone, as the UI's *Execute all* does: each check
+    covers every day ``instance`` records as materialized (days materialized there with
+    :func:`materialize`, ``instance=``); :attr:`Materialized.checks` says which passed."""
+    definitions = location_definitions(extractors, warehouse, settings, sources=sources)
+    result = dg.materialize(
+        [*(definitions.assets or ()), *(definitions.asset_checks or ())],  # type: ignore[list-item]
+        selection=dg.AssetSelection.all_asset_checks(),
+        resources=definitions.resources,
+        instance=instance,
+        raise_on_error=False,
     )
     return Materialized(result, warehouse)

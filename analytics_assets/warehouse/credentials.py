@@ -19,6 +19,9 @@ import google.auth.exceptions
 from google.auth.credentials import Credentials
 from google.oauth2 import service_account
 
+#: How long one request for an access token may take before the run is told why it failed
+#: (google-auth's own default is 120 s a try, three tries).
+TOKEN_TIMEOUT_SECONDS = 10.0
 CREDENTIALS_JSON_VAR = "BIGQUERY_CREDENTIALS_JSON"
 CREDENTIALS_FILE_VAR = "BIGQUERY_CREDENTIALS_FILE"
 ADC_FILE_VAR = "GOOGLE_APPLICATION_CREDENTIALS"
@@ -104,3 +107,28 @@ def credentials_from_environment(environ: dict[str, str] | None = None) -> Crede
             "Application Default Credentials"
         ) from None
     return credentials
+
+
+def checked_token(credentials: Credentials, timeout_seconds: float = TOKEN_TIMEOUT_SECONDS) -> None:
+    """Get ``credentials`` an access token now, each request bounded by ``timeout_seconds``:
+    an unreachable or refusing token endpoint is one CredentialsError naming its host, in
+    seconds, instead of minutes of retries and a page of tracebacks in every run."""
+    from urllib.parse import urlsplit
+
+    from google.auth.transport.requests import Request as AuthRequest
+
+    class BoundedRequest(AuthRequest):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            kwargs["timeout"] = timeout_seconds
+            return super().__call__(*args, **kwargs)
+
+    endpoint = getattr(credentials, "_token_uri", None) or "the metadata server or ADC endpoint"
+    host = urlsplit(endpoint).hostname or endpoint
+    try:
+        credentials.refresh(BoundedRequest())
+    except google.auth.exceptions.GoogleAuthError as error:
+        first_line = (str(error).splitlines() or [""])[0][:200]
+        raise CredentialsError(
+            f"no access token from {host} ({type(error).__name__}: {first_line}): check that "
+            "the token endpoint is reachable from here and that the key is valid"
+        ) from None

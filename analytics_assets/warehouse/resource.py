@@ -108,7 +108,10 @@ class BigQueryWarehouse(dg.ConfigurableResource):
             from google.auth.credentials import AnonymousCredentials
             from google.cloud import bigquery
 
-            from analytics_assets.warehouse.credentials import credentials_from_environment
+            from analytics_assets.warehouse.credentials import (
+                checked_token,
+                credentials_from_environment,
+            )
 
             endpoint = self._endpoint = self.endpoint()
             if endpoint:
@@ -119,10 +122,10 @@ class BigQueryWarehouse(dg.ConfigurableResource):
                     client_options=ClientOptions(api_endpoint=endpoint),
                 )
             else:
+                credentials = credentials_from_environment()
+                checked_token(credentials)
                 self._client = bigquery.Client(
-                    project=self.project,
-                    location=self.location,
-                    credentials=credentials_from_environment(),
+                    project=self.project, location=self.location, credentials=credentials
                 )
         return self._client
 

@@ -1,6 +1,7 @@
 """Fixtures of the contract suite: a throwaway dataset on each target, ``[emulator]`` and
 ``[bigquery]`` (:mod:`analytics_assets.testing.contract.targets`); the ``[bigquery]`` tests are
-marked skipped, with the one reason, when this run does not reach real BigQuery."""
+marked skipped, with the one reason, when this run does not reach real BigQuery, and a run
+that asked for it (``-m bigquery``) stops with that reason."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from analytics_assets.testing.contract.targets import (
     DEFAULT_TABLE_EXPIRY,
     EMULATOR,
     TARGETS,
+    asks_for_real_bigquery,
     emulator_warehouse,
     real_warehouse,
     throwaway_dataset_name,
@@ -23,10 +25,13 @@ from analytics_assets.warehouse.resource import BigQueryWarehouse
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip every ``[bigquery]`` test, with the one reason, unless this run reaches BigQuery."""
+    """Skip every ``[bigquery]`` test, with the one reason, unless this run reaches BigQuery;
+    refuse the run if it asked for real BigQuery and cannot reach it."""
     why_not = why_not_real_bigquery(config)
     if why_not is None:
         return
+    if asks_for_real_bigquery(config):
+        raise pytest.UsageError(f"pytest -m bigquery: {why_not}")
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("contract_warehouse") == BIGQUERY:

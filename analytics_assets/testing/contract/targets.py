@@ -3,14 +3,17 @@
 Real BigQuery is used only when three things hold: ``BIGQUERY_PROJECT`` is set, the run
 selects the suite with ``-m bigquery`` (a plain ``pytest`` with the variable set in the
 shell never reaches a real project by accident), and credentials are found the way a
-production run finds them (:mod:`analytics_assets.warehouse.credentials`). Otherwise every
-``[bigquery]`` test is skipped with the one reason saying what is missing.
+production run finds them (:mod:`analytics_assets.warehouse.credentials`) and get a token.
+Otherwise every ``[bigquery]`` test is skipped with the one reason saying what is missing;
+a run that asked for real BigQuery (``-m bigquery``) stops with that reason instead of
+ending green with nothing checked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import uuid
 
 import pytest
@@ -25,6 +28,11 @@ DEFAULT_TABLE_EXPIRY = dt.timedelta(hours=6)
 DATASET_LABELS = {"purpose": "analytics-assets-contract"}
 
 
+def asks_for_real_bigquery(config: pytest.Config) -> bool:
+    """The run selects the suite by its marker (``-m bigquery``, not ``-m "not bigquery"``)."""
+    return re.search(r"(?<!not )\bbigquery\b", config.option.markexpr or "") is not None
+
+
 def why_not_real_bigquery(config: pytest.Config) -> str | None:
     """Why this run does not reach real BigQuery; None when it does."""
     project = os.environ.get("BIGQUERY_PROJECT", "").strip()
@@ -33,15 +41,16 @@ def why_not_real_bigquery(config: pytest.Config) -> str | None:
             "real BigQuery not configured: set BIGQUERY_PROJECT and credentials (BIGQUERY_"
             "CREDENTIALS_JSON, BIGQUERY_CREDENTIALS_FILE or ADC) and run pytest -m bigquery"
         )
-    if "bigquery" not in (config.option.markexpr or ""):
+    if not asks_for_real_bigquery(config):
         return f"BIGQUERY_PROJECT={project} is set, but only pytest -m bigquery runs against it"
     from analytics_assets.warehouse.credentials import (
         CredentialsError,
+        checked_token,
         credentials_from_environment,
     )
 
     try:
-        credentials_from_environment()
+        checked_token(credentials_from_environment())
     except CredentialsError as error:
         return f"BIGQUERY_PROJECT={project} is set, but {error}"
     return None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -156,20 +157,42 @@ def print_extract(
     """Dry run: print each extractor's validated rows per local day; writes nothing.
 
     Both bounds are inclusive days (YYYY-MM-DD). Needs no BigQuery, emulator or credentials.
-    Exits with 1 if a day's rows fail validation.
+    In a team's dg project it runs the extractors of every ExtractorsComponent instance,
+    configured by its defs.yaml; elsewhere those of ANALYTICS_ENV. Exits with 1 if a day's
+    rows fail validation.
     """
-    from rich.console import Console
-
     from analytics_assets.dry_run import DryRunError
-    from analytics_assets.dry_run import print_extract as run_dry
 
+    first_day, last_day = (first.date() if first else None), (last.date() if last else None)
     try:
-        code = run_dry(
-            Console(),
-            first.date() if first else None,
-            last.date() if last else None,
-            extractor_names,
-        )
+        code = _dry_run(first_day, last_day, extractor_names)
     except (DryRunError, SettingsError) as error:
         raise click.UsageError(str(error)) from None
     sys.exit(code)
+
+
+def _dry_run(first: dt.date | None, last: dt.date | None, names: tuple[str, ...]) -> int:
+    """The dry run of this folder's extractors: ANALYTICS_ENV's, or those of each
+    ExtractorsComponent instance of the team's dg project; the exit code."""
+    from rich.console import Console
+
+    from analytics_assets.dry_run import DryRunError, print_extract
+
+    if not is_team_project():
+        return print_extract(Console(), first, last, names)
+    from analytics_assets.component import project_instances
+
+    instances = project_instances(Path.cwd())
+    if not instances:
+        raise DryRunError(f"no ExtractorsComponent instance in the dg project at {Path.cwd()}")
+    codes = []
+    for instance, settings in instances:
+        extractors, sources = instance.extractors(settings)
+        click.echo(f"ExtractorsComponent {'/'.join(settings.key_prefix)} ({settings.zone})")
+        codes.append(
+            print_extract(
+                Console(), first, last, names,
+                settings=settings, extractors=extractors, sources=sources,
+            )
+        )  # fmt: skip
+    return max(codes)

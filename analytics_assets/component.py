@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,8 +34,9 @@ from analytics_assets.component_attributes import (
     WarehouseAttributes,
 )
 from analytics_assets.component_scaffold import ExtractorsComponentScaffolder
-from analytics_assets.component_world import component_world
+from analytics_assets.component_world import component_extractors, component_world
 from analytics_assets.environment_variables import RequiredVariables, SettingsError
+from analytics_assets.extract import Extractor
 from analytics_assets.location import build_location
 from analytics_assets.settings import (
     DEMO_FIRST_DATE,
@@ -157,6 +159,12 @@ class ExtractorsComponent(dg.Component, dg.Resolvable, dg.Model):
         """The warehouse, extractors and sources these attributes describe."""
         return component_world(settings, self.extractor_modules, self.sources, self.warehouse)
 
+    def extractors(
+        self, settings: Settings
+    ) -> tuple[list[type[Extractor[Any]]], Mapping[str, Any]]:
+        """The extractors and their sources' resources, without the warehouse (dry run)."""
+        return component_extractors(settings, self.extractor_modules, self.sources)
+
 
 def _variable(name: str | None) -> str | None:
     """The value of the environment variable ``name`` (None when unnamed); refused when unset."""
@@ -166,3 +174,13 @@ def _variable(name: str | None) -> str | None:
     value = variables.get(name, "named by notifications.webhook_url_env")
     variables.refuse_missing("ExtractorsComponent")
     return value
+
+
+def project_instances(folder: Path) -> list[tuple[ExtractorsComponent, Settings]]:
+    """Every ExtractorsComponent instance of the dg project ``folder`` is in, with its settings
+    (what ``analytics-assets print-extract`` runs in a team's project)."""
+    tree = dg.ComponentTree.for_project(folder)
+    return [
+        (instance, instance.settings(tree.project_root))
+        for instance in tree.get_all_components(of_type=ExtractorsComponent)
+    ]

@@ -28,10 +28,14 @@ class WarehouseAttributes(dg.Resolvable, dg.Model):
     location: str = Field(default="EU", description="The dataset's BigQuery location.")
     emulator_url: str | None = Field(
         default=None,
-        description="local: an emulator already running; none: the embedded one, started on "
-        "first use.",
+        description="local: an emulator already running (default: BIGQUERY_EMULATOR_URL); "
+        "none: the embedded one, started on first use.",
     )
-    emulator_port: int = Field(default=9050, description="local: the embedded emulator's port.")
+    emulator_port: int | None = Field(
+        default=None,
+        description="local: the embedded emulator's port (default: ANALYTICS_EMULATOR_PORT "
+        "or 9050, as analytics-assets dev uses).",
+    )
     maximum_bytes_billed: int | None = Field(
         default=None, description="Cost guard of every query job, at least 10,485,760 bytes."
     )

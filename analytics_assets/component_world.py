@@ -9,11 +9,13 @@ and the emulator are imported only for those environments, as in
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from analytics_assets.component_attributes import WarehouseAttributes
 from analytics_assets.environment_variables import RequiredVariables, SettingsError
+from analytics_assets.extract import Extractor
 from analytics_assets.settings import Environment, Settings
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 from analytics_assets.world import (
@@ -35,6 +37,16 @@ def component_world(
 ) -> World:
     """The world a component's attributes (the rest already in ``settings``) describe, or
     one SettingsError naming every missing setting."""
+    extractors, resources = component_extractors(settings, extractor_modules, sources)
+    return World(settings.environment, _warehouse(warehouse, settings), extractors, resources)
+
+
+def component_extractors(
+    settings: Settings,
+    extractor_modules: Sequence[str],
+    sources: Mapping[str, Mapping[str, Any]],
+) -> tuple[list[type[Extractor[Any]]], Mapping[str, Any]]:
+    """The extractors and their sources' resources, without the warehouse (the dry run's)."""
     variables = RequiredVariables()
     if settings.environment is Environment.DEMO:
         from analytics_assets.environments import demo_extractors_and_sources
@@ -47,9 +59,8 @@ def component_world(
             )
         extractors = team_extractors(extractor_modules, EXTRACTOR_MODULES)
         resources = team_sources(extractors, variables, sources, EXTRACTOR_MODULES)
-    target = _warehouse(warehouse, settings)
     variables.refuse_missing(f"ExtractorsComponent ({settings.environment.value})")
-    return World(settings.environment, target, extractors, resources)
+    return list(extractors), resources
 
 
 def _warehouse(attributes: WarehouseAttributes, settings: Settings) -> BigQueryWarehouse:
@@ -70,12 +81,13 @@ def _warehouse(attributes: WarehouseAttributes, settings: Settings) -> BigQueryW
             f"{settings.environment.value} writes to the BigQuery emulator: set environment: "
             "production to write to real BigQuery"
         )
-    from analytics_assets.local.config import EmulatorSettings
+    from analytics_assets.local.config import load_emulator_settings
     from analytics_assets.local.warehouse import emulator_warehouse
 
-    emulator = EmulatorSettings(
-        external_url=attributes.emulator_url,
-        port=attributes.emulator_port,
-        data_dir=settings.local_dir / "bigquery",
+    emulator = load_emulator_settings(settings.local_dir)  # as analytics-assets dev reads it
+    emulator = dataclasses.replace(
+        emulator,
+        external_url=attributes.emulator_url or emulator.external_url,
+        port=attributes.emulator_port or emulator.port,
     )
     return checked_warehouse(emulator_warehouse(emulator, **dataset_fields(settings)))

@@ -19,8 +19,9 @@ from google.cloud import bigquery
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 from analytics_assets_tests.sql_rules import StatementRecorder, violations
 
-#: Marks of the tests that start a real `analytics-assets dev`: a minute or more each.
-SLOWEST_MARKS = ("browser", "dagster_dev")
+#: Marks of the tests that start a real `analytics-assets dev` or build a fresh environment
+#: from the wheel: a minute or more each.
+SLOWEST_MARKS = ("browser", "dagster_dev", "outside")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -23,6 +23,7 @@ import httpx
 
 from analytics_assets.local.network import free_port
 from analytics_assets_tests.paths import REPO_ROOT
+from analytics_assets_tests.processes import clean_environment
 
 START_TIMEOUT_SECONDS = 180
 
@@ -141,23 +142,52 @@ def dagster_dev(
         env.pop(inherited, None)
     command = shutil.which("analytics-assets", path=str(Path(sys.executable).parent))
     assert command, "the analytics-assets console script is not installed in this environment"
-    log_path = tmp_path / "dagster-dev.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [command, "dev", "--port", str(port), *arguments],
-            cwd=home,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     server = DagsterDev(
         url=f"http://127.0.0.1:{port}",
         emulator_url=f"http://127.0.0.1:{emulator_port}",
         home=home,
         local_dir=local_dir,
+        log_path=tmp_path / "dagster-dev.log",
+    )
+    with serving(server, [command, "dev", "--port", str(port), *arguments], home, env):
+        yield server
+
+
+@contextmanager
+def dagster_dev_in(folder: Path, bin_dir: Path, log_path: Path) -> Iterator[DagsterDev]:
+    """``bin_dir``'s `analytics-assets dev` started in ``folder`` as a newcomer starts it:
+    no DAGSTER_HOME, no variable of this repository (the emulator on a free port)."""
+    port, emulator_port = free_port(), free_port()
+    env = {
+        **clean_environment(ANALYTICS_EMULATOR_PORT=str(emulator_port)),
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+        "VIRTUAL_ENV": str(bin_dir.parent),
+    }
+    env.pop("DAGSTER_HOME", None)
+    local_dir = folder / ".local"
+    server = DagsterDev(
+        url=f"http://127.0.0.1:{port}",
+        emulator_url=f"http://127.0.0.1:{emulator_port}",
+        home=local_dir / "dagster",
+        local_dir=local_dir,
         log_path=log_path,
     )
+    command = [str(bin_dir / "analytics-assets"), "dev", "--port", str(port)]
+    with serving(server, command, folder, env):
+        yield server
+
+
+@contextmanager
+def serving(
+    server: DagsterDev, command: list[str], cwd: Path, env: dict[str, str]
+) -> Iterator[DagsterDev]:
+    """``command`` (an `analytics-assets dev`) in its own process group until the block
+    ends, its output in ``server.log_path``; yields once ``server`` answers."""
+    with server.log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
     try:
         _wait_until_serving(server, process)
         yield server

@@ -266,3 +266,69 @@ def test_the_demo_environment_mounts_the_demo_shop(tmp_path, monkeypatch):
         warehouse = (defs.resources or {})["analytics_warehouse"]
         assert isinstance(warehouse, BigQueryWarehouse)
         assert warehouse.environment == "demo"
+
+
+#: A team's own source kind, registered from its own package where its extractors find it.
+CRM_KIND = textwrap.dedent('''
+    """The CRM the sales team reads: a kind of source of the team's own."""
+    from dataclasses import dataclass
+
+    from pydantic import BaseModel
+
+    from analytics_assets.extract import DateAggregatedExtractor, Source
+    from analytics_assets.sources.kind import SourceKind
+    from analytics_assets.sources.registry import register_source_kind
+
+
+    class CrmSettings(BaseModel):
+        region: str
+
+
+    @dataclass(frozen=True)
+    class Crm:
+        region: str
+
+        def deals(self, start, end):
+            return {"eu": 4, "us": 7}[self.region]
+
+
+    register_source_kind(
+        SourceKind(
+            "crm",
+            CrmSettings,
+            settings_from_environment=lambda name, variables: None,
+            build_resource=lambda name, settings: Crm(settings.region),
+        )
+    )
+    CRM = Source("crm", "crm")
+
+
+    @dataclass
+    class Deals:
+        deals: int
+
+
+    class DealsExtractor(DateAggregatedExtractor[Deals]):
+        source = CRM
+
+        def extract(self, start, end):
+            yield Deals(self.resources["crm"].deals(start, end))
+''')
+
+
+@pytest.mark.usefixtures("team_package")
+def test_a_source_kind_of_the_team_s_own_is_configured_from_the_yaml(
+    tmp_path, bigquery_emulator, bigquery_warehouse
+):
+    (tmp_path / "team" / TEAM_PACKAGE / "extractors" / "deals.py").write_text(CRM_KIND)
+    contents = instance_yaml(
+        bigquery_warehouse.dataset, bigquery_emulator, sources={"crm": {"region": "us"}}
+    )
+    with loaded(analytics=contents) as defs:
+        result = dg.materialize(
+            [a for a in defs.assets or () if "deals" in str(a.key)],  # type: ignore[union-attr]
+            resources=defs.resources,
+            partition_key="2024-03-31",
+        )
+        assert result.success
+    assert table_rows(bigquery_warehouse, "deals") == [{"date": dt.date(2024, 3, 31), "deals": 7}]

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from analytics_assets_tests.paths import REPO_ROOT
@@ -29,13 +30,15 @@ def _uv() -> str:
     return found
 
 
-def run(command: list[str], cwd: Path, timeout: float = 600, **variables: str) -> str:
-    """``command`` in ``cwd`` with none of this repository's variables; its output, or an
-    AssertionError with it when it fails."""
+def run(
+    command: list[str], cwd: Path, variables: Mapping[str, str] | None = None, timeout: float = 600
+) -> str:
+    """``command`` in ``cwd`` with none of this repository's variables (but ``variables``);
+    its output, or an AssertionError with it when it fails."""
     done = subprocess.run(
         command,
         cwd=cwd,
-        env=clean_environment(**variables),
+        env=clean_environment(**(variables or {})),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -23,12 +23,17 @@ SOURCE_KINDS: dict[str, SourceKind] = {
 }
 
 
+def _defined_at(kind: SourceKind) -> str:
+    return f"{kind.settings.__module__}.{kind.settings.__qualname__}"
+
+
 def register_source_kind(kind: SourceKind) -> SourceKind:
-    """Make ``kind`` known by its name (again with the same kind is harmless); returns it."""
+    """Make ``kind`` known by its name; returns it. The same kind again (its module imported
+    anew) replaces it; another kind of the same name is refused."""
     known = SOURCE_KINDS.get(kind.name)
-    if known is not None and known is not kind:
+    if known is not None and _defined_at(known) != _defined_at(kind):
         raise ValueError(
-            f"a source kind named {kind.name!r} is registered already ({known.settings.__name__})"
+            f"a source kind named {kind.name!r} is registered already ({_defined_at(known)})"
         )
     SOURCE_KINDS[kind.name] = kind
     return kind

@@ -1,0 +1,1 @@
+"""One module per extractor; every extractor class defined here becomes a daily asset."""

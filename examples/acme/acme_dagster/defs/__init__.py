@@ -1,0 +1,1 @@
+"""Acme's definitions: analytics/ mounts the extractors; reports.py is the team's own."""

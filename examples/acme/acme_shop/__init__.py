@@ -1,0 +1,1 @@
+"""Acme's shop: customers, orders and support tickets."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import Field, field_validator, model_validator
 
-from analytics_assets.settings import CATCH_UP_CHUNK_DAYS
+from analytics_assets.settings import CATCH_UP_CHUNK_DAYS, check_api_endpoint
 from analytics_assets.warehouse.dataset_governance import (
     DEFAULT_DATASET_DESCRIPTION,
     check_described_length,
@@ -31,6 +31,11 @@ class WarehouseAttributes(dg.Resolvable, dg.Model):
         description="local: an emulator already running (default: BIGQUERY_EMULATOR_URL); "
         "none: the embedded one, started on first use.",
     )
+    api_endpoint: str | None = Field(
+        default=None,
+        description="production: BigQuery's REST endpoint when not Google's (a private one; an "
+        "emulator on this machine to rehearse production, sent no credentials).",
+    )
     emulator_port: int | None = Field(
         default=None,
         description="local: the embedded emulator's port (default: ANALYTICS_EMULATOR_PORT "
@@ -44,11 +49,16 @@ class WarehouseAttributes(dg.Resolvable, dg.Model):
     reader_groups: list[str] = Field(default_factory=list)
     writer_groups: list[str] = Field(default_factory=list)
 
-    @field_validator("project", "emulator_url")
+    @field_validator("project", "emulator_url", "api_endpoint")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         # "{{ env('BIGQUERY_PROJECT', '') }}" renders "" where the variable is unset
         return (value or "").strip() or None
+
+    @field_validator("api_endpoint")
+    @classmethod
+    def _an_endpoint(cls, value: str | None) -> str | None:
+        return check_api_endpoint(value or "")
 
     @field_validator("location")
     @classmethod

@@ -73,7 +73,16 @@ def _warehouse(attributes: WarehouseAttributes, settings: Settings) -> BigQueryW
                 "BigQuery: remove it, or set environment: local"
             )
         return checked_warehouse(
-            BigQueryWarehouse(project=attributes.project, **dataset_fields(settings))
+            BigQueryWarehouse(
+                project=attributes.project,
+                api_endpoint=attributes.api_endpoint,
+                **dataset_fields(settings),
+            )
+        )
+    if attributes.api_endpoint:
+        raise SettingsError(
+            f"warehouse.api_endpoint is set, but environment {settings.environment.value} "
+            "writes to the BigQuery emulator (warehouse.emulator_url names one already running)"
         )
     if attributes.project:
         raise SettingsError(

@@ -100,7 +100,13 @@ def _refuse_foreign_settings(settings: Settings, variables: RequiredVariables) -
         )
     if settings.environment is Environment.PRODUCTION and env.get("BIGQUERY_EMULATOR_URL"):
         raise SettingsError(
-            f"BIGQUERY_EMULATOR_URL is set, but {name} writes to real BigQuery: unset it"
+            f"BIGQUERY_EMULATOR_URL is set, but {name} writes to real BigQuery: unset it "
+            "(BIGQUERY_API_ENDPOINT sends production's calls to another endpoint)"
+        )
+    if settings.environment.uses_emulator and settings.bigquery_api_endpoint:
+        raise SettingsError(
+            f"BIGQUERY_API_ENDPOINT is set, but {name} writes to the BigQuery emulator "
+            "(BIGQUERY_EMULATOR_URL names an emulator already running)"
         )
     if settings.environment is Environment.DEMO and settings.extractor_modules:
         raise SettingsError(
@@ -113,7 +119,9 @@ def _warehouse(settings: Settings, variables: RequiredVariables) -> BigQueryWare
     if settings.environment is Environment.PRODUCTION:
         project = variables.get("BIGQUERY_PROJECT", "the Google Cloud project of the warehouse")
         warehouse = BigQueryWarehouse(
-            project=project or "unset-project", **dataset_fields(settings)
+            project=project or "unset-project",
+            api_endpoint=settings.bigquery_api_endpoint,
+            **dataset_fields(settings),
         )
     else:
         from analytics_assets.local.config import load_emulator_settings
@@ -121,7 +129,7 @@ def _warehouse(settings: Settings, variables: RequiredVariables) -> BigQueryWare
 
         emulator = load_emulator_settings(settings.local_dir, variables.environ)
         warehouse = emulator_warehouse(emulator, **dataset_fields(settings))
-    return warehouse if variables.missing else checked_warehouse(warehouse)
+    return warehouse if variables.missing else checked_warehouse(warehouse, variables.environ)
 
 
 def demo_extractors_and_sources(

@@ -89,6 +89,9 @@ class Settings:
     bigquery_location: str
     #: Google Cloud project (production only; None elsewhere).
     bigquery_project: str | None = None
+    #: Production only: BigQuery's REST endpoint, when not Google's default (a private or
+    #: regional endpoint; an emulator on this machine rehearses production).
+    bigquery_api_endpoint: str | None = None
     #: Modules or packages holding the team's extractors (local and production).
     extractor_modules: tuple[str, ...] = ()
     #: Put before every asset key and in every other name of the location (a Component
@@ -191,6 +194,11 @@ def _module_list(raw: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def check_api_endpoint(url: str) -> str | None:
+    """An http(s) URL without credentials, or None when empty."""
+    return refuse_credentials_in_url(url).rstrip("/") if url else None
+
+
 def _ui_url(environ: Environ | None) -> str:
     url = env_str("ANALYTICS_UI_URL", "http://127.0.0.1:3000", environ).rstrip("/")
     try:
@@ -232,6 +240,9 @@ def load_settings(environ: Environ | None = None) -> Settings:
         ),
         local_dir=Path(env_str("ANALYTICS_LOCAL_DIR", ".local", environ)).absolute(),
         bigquery_project=env_optional("BIGQUERY_PROJECT", environ),
+        bigquery_api_endpoint=env_parsed(
+            "BIGQUERY_API_ENDPOINT", check_api_endpoint, environ=environ
+        ),
         bigquery_dataset=env_str("BIGQUERY_DATASET", "analytics", environ),
         bigquery_location=env_parsed("BIGQUERY_LOCATION", check_location, "EU", environ),
         extractor_modules=_module_list(env_str(EXTRACTOR_MODULES_VARIABLE, "", environ)),

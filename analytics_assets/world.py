@@ -94,10 +94,18 @@ def dataset_fields(settings: Settings) -> dict[str, Any]:
     }
 
 
-def checked_warehouse(warehouse: BigQueryWarehouse) -> BigQueryWarehouse:
-    """``warehouse`` if BigQuery would accept its settings, else one SettingsError naming one."""
+def checked_warehouse(
+    warehouse: BigQueryWarehouse, environ: Mapping[str, str] | None = None
+) -> BigQueryWarehouse:
+    """``warehouse`` if BigQuery would accept its settings and its credentials (read from
+    ``environ``, the process's by default) can work, else one SettingsError naming the
+    setting or the variable (never a secret's value)."""
+    problem: Exception | None = None
     try:
         check_warehouse(warehouse)
-    except (SchemaError, ValueError) as problem:
-        raise SettingsError(str(problem)) from None
+        warehouse.check_credentials(environ)
+    except (SchemaError, ValueError) as error:
+        problem = error
+    if problem is not None:  # raised outside the handler: nothing of the secret is chained
+        raise SettingsError(str(problem))
     return warehouse

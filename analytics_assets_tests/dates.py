@@ -8,3 +8,16 @@ import datetime as dt
 def day(text: str) -> dt.date:
     """``"2024-03-31"`` -> ``datetime.date(2024, 3, 31)``."""
     return dt.date.fromisoformat(text)
+
+
+def days_left_to_the_schedule(
+    timezone: str = "Europe/Paris", hour: int = 0, minute: int = 15
+) -> int:
+    """1 while the daily schedule owns the newest day (the catch-up leaves it alone: local
+    midnight until two hours after the schedule's time), else 0."""
+    from analytics_assets.automation.catch_up import schedule_owns_newest_day
+
+    owns = schedule_owns_newest_day(
+        dt.datetime.now(dt.UTC), timezone, hour, minute, dt.timedelta(hours=2)
+    )
+    return 1 if owns else 0

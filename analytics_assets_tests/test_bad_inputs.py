@@ -993,7 +993,8 @@ def test_a_service_account_key_lacking_its_fields_is_refused_naming_them():
 
 def test_a_credentials_file_that_does_not_exist_is_refused():
     assert credentials_error({"BIGQUERY_CREDENTIALS_FILE": "/nowhere/key.json"}) == (
-        "BIGQUERY_CREDENTIALS_FILE='/nowhere/key.json': no such file"
+        "BIGQUERY_CREDENTIALS_FILE names no readable file (its value, 17 characters, is not "
+        "shown: it may be a secret)"
     )
 
 
@@ -1007,7 +1008,8 @@ def test_a_credentials_file_that_is_not_json_is_refused(tmp_path):
 
 def test_a_missing_application_default_credentials_file_is_refused():
     assert credentials_error({"GOOGLE_APPLICATION_CREDENTIALS": "/nowhere/adc.json"}) == (
-        "GOOGLE_APPLICATION_CREDENTIALS='/nowhere/adc.json': no such file"
+        "GOOGLE_APPLICATION_CREDENTIALS names no readable file (its value, 17 characters, is "
+        "not shown: it may be a secret)"
     )
 
 

@@ -8,14 +8,13 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from google.oauth2 import service_account
 
 from analytics_assets.extract import DateAggregatedExtractor
 from analytics_assets.warehouse.credentials import CredentialsError, credentials_from_environment
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 from analytics_assets_tests.http_servers import json_server
+from analytics_assets_tests.keys import service_account_key
 
 
 @dataclass
@@ -32,24 +31,7 @@ class CountExtractor(DateAggregatedExtractor[Count]):
 
 @pytest.fixture(scope="module")
 def key_json() -> str:
-    """A syntactically real service-account key (a fresh RSA key, valid for no project)."""
-    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = private_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    return json.dumps(
-        {
-            "type": "service_account",
-            "project_id": "acme-analytics",
-            "private_key_id": "0123",
-            "private_key": pem,
-            "client_email": "loader@acme-analytics.iam.gserviceaccount.com",
-            "client_id": "1",
-            "token_uri": "https://oauth2.googleapis.com/token",
-        }
-    )
+    return service_account_key()
 
 
 def test_service_account_json_is_accepted_raw_or_base64(key_json):
@@ -72,7 +54,7 @@ def test_a_key_file_path_is_accepted(key_json, tmp_path):
         ({"BIGQUERY_CREDENTIALS_JSON": "not json at all"}, "BIGQUERY_CREDENTIALS_JSON is neither"),
         ({"BIGQUERY_CREDENTIALS_JSON": "{oops"}, "BIGQUERY_CREDENTIALS_JSON is not valid JSON"),
         ({"BIGQUERY_CREDENTIALS_JSON": '{"type": "user"}'}, "must hold a service-account key"),
-        ({"BIGQUERY_CREDENTIALS_FILE": "/nowhere/key.json"}, "'/nowhere/key.json': no such file"),
+        ({"BIGQUERY_CREDENTIALS_FILE": "/nowhere/key.json"}, "names no readable file"),
         ({"GOOGLE_APPLICATION_CREDENTIALS": "/nowhere/adc.json"}, "GOOGLE_APPLICATION_CREDENTIALS"),
     ],
 )
@@ -127,3 +109,15 @@ def test_an_unreachable_token_endpoint_fails_a_run_in_seconds_with_one_message(
     )
     assert key["private_key"][40:80] not in error
     assert elapsed < 60, f"{elapsed:.0f} s"
+
+
+@pytest.mark.parametrize(
+    "variable", ["BIGQUERY_CREDENTIALS_FILE", "GOOGLE_APPLICATION_CREDENTIALS"]
+)
+def test_a_key_pasted_into_a_path_variable_is_refused_without_echoing_any_of_it(key_json, variable):
+    with pytest.raises(CredentialsError) as refused:
+        credentials_from_environment({variable: key_json})
+    message = str(refused.value)
+    assert message.startswith(f"{variable} holds {len(key_json)} characters that are not a file")
+    assert "private_key" not in message and "BEGIN" not in message and "loader@" not in message
+    assert refused.value.__cause__ is None and refused.value.__context__ is None

@@ -4,15 +4,13 @@ pools and run limits in force), every file of it under the folder's ``.local/``.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from pathlib import Path
 
 import pytest
 
-from analytics_assets.automation.catch_up import schedule_owns_newest_day
-from analytics_assets.settings import load_settings
 from analytics_assets_tests.dagster_dev import DagsterDev, dagster_dev_in
+from analytics_assets_tests.dates import days_left_to_the_schedule
 from analytics_assets_tests.wheel_projects import built_wheel, fresh_environment
 from benchmarks.dev_server import DevServer
 
@@ -21,19 +19,6 @@ GREEN_WITHIN_SECONDS = 420
 INSTANCE = """{ instance {
     poolConfig { defaultPoolLimit }
     runQueueConfig { maxConcurrentRuns tagConcurrencyLimitsYaml } } }"""
-
-
-def _left_to_the_schedule() -> int:
-    """1 while the daily schedule owns the newest day (the catch-up leaves it alone), else 0."""
-    settings = load_settings({})
-    owns = schedule_owns_newest_day(
-        dt.datetime.now(dt.UTC),
-        settings.zone,
-        settings.daily_hour,
-        settings.daily_minute,
-        dt.timedelta(hours=2),
-    )
-    return 1 if owns else 0
 
 
 def _wait_until_green(dev: DagsterDev) -> list[str]:
@@ -46,7 +31,7 @@ def _wait_until_green(dev: DagsterDev) -> list[str]:
             statuses = watcher.partitions()
             failed = [s.asset for s in statuses if s.failed]
             assert not failed, f"failed partitions in {failed}:\n{dev.log_tail()}"
-            owned = _left_to_the_schedule()
+            owned = days_left_to_the_schedule()
             if statuses and all(s.partitions - s.materialized <= owned for s in statuses):
                 return sorted(s.asset for s in statuses)
             time.sleep(5)

@@ -254,3 +254,19 @@ def test_configure_django_names_a_settings_module_that_does_not_import():
     assert result.returncode != 0
     assert "DjangoConfigurationError" in result.stderr
     assert "DJANGO_SETTINGS_MODULE='no_such_project.settings' does not import" in result.stderr
+
+
+def test_the_demo_resource_waits_out_a_database_another_process_holds_locked(monkeypatch):
+    from django.db import OperationalError
+
+    attempts: list[int] = []
+
+    def seeded_once_unlocked() -> None:
+        attempts.append(1)
+        if len(attempts) < 3:  # another process of analytics-assets dev holds the file
+            raise OperationalError("database is locked")
+
+    monkeypatch.setattr("analytics_assets.demo.history.ensure_demo_database", seeded_once_unlocked)
+    monkeypatch.setattr("analytics_assets.demo.resources.LOCKED_TRIES", 4)
+    DemoDjangoORM().setup_for_execution(dg.build_init_resource_context())
+    assert len(attempts) == 3

@@ -17,6 +17,7 @@ from analytics_assets.settings import Environment, load_settings
 from analytics_assets.sources.django_orm import DjangoORM
 from analytics_assets.sources.http_api import HttpApi
 from analytics_assets.warehouse.resource import BigQueryWarehouse
+from analytics_assets_tests.keys import service_account_key
 from analytics_assets_tests.processes import run_command, run_python
 from analytics_assets_tests.team_code import DESK_TICKET_EXTRACTOR, install_team_package
 
@@ -70,6 +71,7 @@ def production(tmp_path: Path, **overrides: str | None) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "acme_site.settings",
         "ANALYTICS_DESK_API_URL": "https://desk.example.com",
         "ANALYTICS_DESK_API_TOKEN": "desk-secret",
+        "BIGQUERY_CREDENTIALS_JSON": service_account_key(),
     }
     environ.update(overrides)  # type: ignore[arg-type]
     return {name: value for name, value in environ.items() if value is not None}
@@ -235,3 +237,65 @@ def test_dagster_validation_of_a_bare_production_environment_names_the_missing_v
         "ANALYTICS_EXTRACTOR_MODULES (your extractor modules or packages, comma-separated); "
         "DJANGO_SETTINGS_MODULE (the Django settings module of your application)"
     ) in output
+
+
+def test_a_module_that_exits_while_imported_is_refused_naming_it(tmp_path, monkeypatch):
+    install_team_package(
+        tmp_path / "exiting", monkeypatch, "acme_exit", {"gone": "import sys\nsys.exit(3)\n"}
+    )
+    environ = production(tmp_path, ANALYTICS_EXTRACTOR_MODULES="acme_exit.extractors")
+    with pytest.raises(SettingsError) as refused:
+        world_of(environ)
+    assert str(refused.value) == (
+        "ANALYTICS_EXTRACTOR_MODULES: extractor module 'acme_exit.extractors.gone' (from "
+        "acme_exit.extractors) does not import: SystemExit: 3"
+    )
+
+
+def _credential_shapes(tmp_path: Path) -> dict[str, dict[str, str | None]]:
+    """Credentials set wrong as people set them wrong: each refused when the location loads."""
+    key = service_account_key()
+    not_json = tmp_path / "key.pem"
+    not_json.write_text("-----BEGIN PRIVATE KEY-----\nMIIE\n")
+    user_file = tmp_path / "adc.json"
+    user_file.write_text(json.dumps({"type": "authorized_user", "client_id": "x"}))
+    return {
+        "broken JSON": {"BIGQUERY_CREDENTIALS_JSON": key[:-40]},
+        "not a service account": {"BIGQUERY_CREDENTIALS_JSON": '{"type": "authorized_user"}'},
+        "a key lacking fields": {"BIGQUERY_CREDENTIALS_JSON": '{"type": "service_account"}'},
+        "neither JSON nor base64": {"BIGQUERY_CREDENTIALS_JSON": "hunter2 is my password"},
+        "a file that is not there": {"BIGQUERY_CREDENTIALS_FILE": "/run/secrets/hunter2.json"},
+        "a key in the file variable": {"BIGQUERY_CREDENTIALS_FILE": key},
+        "a key in the ADC variable": {"GOOGLE_APPLICATION_CREDENTIALS": key},
+        "a file that is not a key": {"BIGQUERY_CREDENTIALS_FILE": str(not_json)},
+        "a file of another kind": {"BIGQUERY_CREDENTIALS_FILE": str(user_file)},
+    }
+
+
+@pytest.mark.usefixtures("team_package")
+def test_production_refuses_every_malformed_credential_at_load_without_echoing_it(tmp_path):
+    secrets = ("hunter2", "PRIVATE KEY", "loader@", "MIIE")
+    for shape, credential in _credential_shapes(tmp_path).items():
+        environ = production(tmp_path, **({"BIGQUERY_CREDENTIALS_JSON": None} | credential))
+        with pytest.raises(SettingsError) as refused:
+            world_of(environ)
+        message = str(refused.value)
+        assert any(variable in message for variable in credential), (shape, message)
+        assert not any(secret in message for secret in secrets), (shape, message)
+        assert refused.value.__cause__ is None and refused.value.__context__ is None, shape
+
+
+@pytest.mark.usefixtures("team_package")
+def test_dagster_validation_refuses_a_key_pasted_into_the_file_variable(tmp_path, team_package):
+    environ = production(
+        tmp_path, BIGQUERY_CREDENTIALS_JSON=None, BIGQUERY_CREDENTIALS_FILE=service_account_key()
+    )
+    done = run_command(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-m",
+         "analytics_assets.definitions"],
+        **environ, PYTHONPATH=str(team_package), DAGSTER_HOME=str(tmp_path),
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "BIGQUERY_CREDENTIALS_FILE holds" in output
+    assert "PRIVATE KEY" not in output and "loader@" not in output

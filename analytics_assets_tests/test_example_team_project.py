@@ -59,6 +59,11 @@ def test_the_readme_adoption_commands_run_as_written_in_the_example_project(whee
     assert re.search(r"RUN_SUCCESS", output), output[-3000:]
     assert re.search(r"\b3 passed in ", output), output[-3000:]  # the team's own tests
     assert "PYTHONPATH" not in clean_environment()
+    unrelated = tmp_path / "other_tests"  # a test suite of the team's that uses no kit
+    unrelated.mkdir()
+    (unrelated / "test_other.py").write_text("def test_unrelated():\n    assert True\n")
+    pytest_output = run([str(project / ".venv" / "bin" / "pytest"), "-q"], unrelated)
+    assert "1 passed in " in pytest_output  # [testing] installed breaks no test run
     with running_emulator(project / ".local") as url:  # the data the run left there
         client = emulator_client(url)
         customers = client.query(

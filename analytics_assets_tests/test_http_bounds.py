@@ -14,7 +14,7 @@ import pytest
 from analytics_assets.sources.http_api import HttpApi, HttpApiConfigError
 from analytics_assets.sources.http_retry import HttpApiError, HttpApiGaveUp
 from analytics_assets.sources.listing import PagingError
-from analytics_assets.sources.pagination import NextCursor, NextUrl, PageNumber
+from analytics_assets.sources.pagination import NextCursor, NextUrl, OffsetLimit, PageNumber
 from analytics_assets_tests.http_servers import dripping_server, json_server, open_api
 
 ITEMS = [{"id": 1}, {"id": 2}]
@@ -69,9 +69,23 @@ def test_an_api_ignoring_the_page_parameter_stops_at_the_second_page(total):
     with json_server(answer) as server, pytest.raises(PagingError) as raised:
         _list(server.url, "/items", PageNumber(page_size=2, total=total))
     assert str(raised.value) == (
-        "GET /items: page 2 holds exactly the items of page 1 (the API ignores the paging "
+        "GET /items: page 2 is exactly the answer of page 1 (the API ignores the paging "
         "parameter?): paging would never end"
     )
+
+
+def test_pages_of_alike_items_that_say_which_page_they_are_are_all_read():
+    """Tickets without an id can be alike from one page to the next: the answers still
+    differ (their page number), so the API is not ignoring the page parameter."""
+
+    def answer(path, query, headers):
+        page = int(query["page"])
+        items = [{"channel": "email"}] * 2 if page < 3 else [{"channel": "email"}]
+        return 200, {"page": page, "results": items}
+
+    with json_server(answer) as server:
+        listed = _list(server.url, "/items", PageNumber(page_size=2, total=None))
+    assert len(listed) == 5
 
 
 def test_an_api_that_never_ends_stops_at_the_page_cap():
@@ -98,6 +112,18 @@ def test_a_total_announcing_more_pages_than_the_cap_is_refused_after_the_first_p
         "(10,000): its total is wrong, or raise max_pages"
     )
     assert len(server.requests) == 1
+
+
+def test_an_absurd_total_is_refused_as_any_total_over_the_cap_is():
+    def answer(path, query, headers):
+        return 200, {"results": [{"id": query["offset"]}] * 2, "count": 2**70}
+
+    with json_server(answer) as server, pytest.raises(PagingError) as raised:
+        _list(server.url, "/items", OffsetLimit(limit=2))
+    assert str(raised.value) == (
+        f"GET /items: the first answer announces {2**69:,} pages, more than max_pages "
+        "(10,000): its total is wrong, or raise max_pages"
+    )
 
 
 def test_the_pages_of_a_huge_total_are_made_as_they_are_fetched_not_up_front():
@@ -171,7 +197,11 @@ def test_an_error_body_echoing_the_token_and_a_secret_parameter_shows_neither():
     ("url", "problem"),
     [
         ("https://user:pa55word@desk.example.com", "the URL holds user info"),
-        ("https://desk.example.com/?api_token=pa55word", "credential-like query parameters"),
+        ("https://desk.example.com/?api_token=pa55word", "the URL holds a query or a fragment"),
+        # outside any word list of credential names, and a fragment, and no scheme at all
+        ("https://desk.example.com/?sig=pa55word", "the URL holds a query or a fragment"),
+        ("https://desk.example.com/#access_token=pa55word", "the URL holds a query or a fragment"),
+        ("apiuser:pa55word@desk.example.com", "it is not an http(s) URL"),
     ],
 )
 def test_an_http_api_whose_url_holds_credentials_is_refused_without_echoing_them(url, problem):

@@ -107,3 +107,10 @@ def test_the_demo_api_journal_keeps_the_last_requests_without_their_credentials(
         "/api/tickets/?page=4",
     ]
     assert all(entry.headers == {} for entry in journal.entries())
+
+
+def test_only_paging_and_time_parameters_show_their_values_in_a_logged_url():
+    url = "https://bot:pw@desk.example/api?day=2024-01-01&opened_after=x&sig=s1&pwd=p2&jwt=j3#f=4"
+    assert safe_url(url) == (
+        "https://desk.example/api?day=2024-01-01&opened_after=x&sig=***&pwd=***&jwt=***"
+    )

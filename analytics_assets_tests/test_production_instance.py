@@ -54,7 +54,7 @@ def test_a_backfill_range_runs_with_runs_and_events_stored_in_postgres(
 ):
     storage: RunStorage = production_instance.run_storage
     assert type(storage).__name__ == "PostgresRunStorage"
-    assert type(production_instance.event_log_storage).__name__ == "PooledPostgresEventLogStorage"
+    assert type(production_instance.event_log_storage).__name__ == "PostgresEventLogStorage"
     run = materialize(
         HoursExtractor,
         warehouse,

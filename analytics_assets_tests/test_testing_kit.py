@@ -317,3 +317,25 @@ def test_what_a_catch_up_tick_requested_runs_in_process(bigquery_warehouse, dags
 def test_a_throwaway_warehouse_can_name_its_project(bigquery_emulator):
     warehouse = throwaway_warehouse(bigquery_emulator, project="team-project")
     assert (warehouse.project, warehouse.emulator_url) == ("team-project", bigquery_emulator)
+
+
+def test_a_long_catch_up_run_carries_no_checks_and_its_history_is_checked_once_after(
+    bigquery_warehouse, dagster_instance
+):
+    settings = location_settings("2024-02-20")
+    PAYMENTS.append((paris("2024-03-01T12:00"), 100))
+    definitions = location_definitions(PaymentExtractor, bigquery_warehouse, settings)
+    at = paris("2024-04-01T09:00")
+    first = evaluate_catch_up(definitions, at, dagster_instance)
+    (run,) = first.result.run_requests or []
+    assert first.runs == [RequestedRun("2024-02-20", "2024-03-31", ("payment",), "missing")]
+    assert run.asset_check_keys == []  # 41 days: its checks run once, over the history
+    run_catch_up(definitions, first, dagster_instance)
+
+    second = evaluate_catch_up(definitions, at, dagster_instance, first.cursor)
+    assert second.runs == [RequestedRun("2024-02-20", "2024-03-31", ("payment",), "checks")]
+    (checked,) = run_catch_up(definitions, second, dagster_instance)
+    summaries = {e.check_name: e.metadata["days_checked"].value for e in
+                 checked.get_asset_check_evaluations() if e.partition is None}  # fmt: skip
+    assert summaries == {"schema_matches_declaration": 41, "rows_match_source": 41}
+    assert evaluate_catch_up(definitions, at, dagster_instance, second.cursor).runs == []

@@ -16,8 +16,8 @@ from analytics_assets_tests.processes import clean_environment
 #: Kept without the ``test_`` prefix: the suite runs it once, in a project of its own (below).
 EXAMPLE = REPO_ROOT / "analytics_assets_tests" / "readme_example.py"
 EXAMPLE_AS_TEAM_FILE = "test_acme_extractors.py"
-#: What a team adds to its pytest configuration (README: Testing your extractors).
-TEAM_PYPROJECT = '[tool.pytest.ini_options]\naddopts = "-p no:bqemulator"\n'
+#: A team's pytest configuration: nothing of the kit's (README: Testing your extractors).
+TEAM_PYPROJECT = "[tool.pytest.ini_options]\n"
 
 
 def python_blocks(markdown: str) -> list[str]:

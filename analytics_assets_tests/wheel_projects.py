@@ -60,6 +60,7 @@ def built_wheel(out_dir: Path) -> Path:
 def fresh_environment(folder: Path, wheels: Path, *requirements: str) -> Path:
     """A new virtual environment in ``folder/.venv`` with ``requirements`` installed,
     ``analytics-assets`` taken from ``wheels``; returns its ``bin`` folder."""
+    folder.mkdir(parents=True, exist_ok=True)
     venv = folder / ".venv"
     run([_uv(), "venv", "--quiet", "--python", sys.executable, str(venv)], folder)
     python = venv / "bin" / "python"

@@ -26,7 +26,6 @@ import dagster as dg
 
 from analytics_assets.assembly.sources import extractor_resources
 from analytics_assets.automation.catch_up import (
-    CATCH_UP_TAG,
     build_catch_up_sensor,
     requested_chunk,
 )
@@ -49,12 +48,16 @@ from benchmarks.stock import stock_in_process, stock_launched
 RAW_DATASET_SUFFIX = "_raw_floor"
 
 
-def planned_chunks(location: Location, config: BenchmarkConfig) -> list[CatchUpChunk]:
-    """The runs the real catch-up sensor requests on an empty instance after the last day."""
+def catch_up_tick(
+    location: Location,
+    config: BenchmarkConfig,
+    instance: dg.DagsterInstance,
+    cursor: str | None = None,
+) -> tuple[list[dg.RunRequest], str | None]:
+    """What the real catch-up sensor requests on ``instance`` just after the last day."""
     settings = load_settings()
-    tz = settings.tz
     after_last_day = dt.datetime.combine(
-        config.last_date + dt.timedelta(days=1), dt.time(12), tzinfo=tz
+        config.last_date + dt.timedelta(days=1), dt.time(12), tzinfo=settings.tz
     )
     sensor = build_catch_up_sensor(
         list(location.asset_keys),
@@ -63,27 +66,31 @@ def planned_chunks(location: Location, config: BenchmarkConfig) -> list[CatchUpC
         daily_hour=settings.daily_hour,
         daily_minute=settings.daily_minute,
     )
-    with dg.instance_for_test() as instance, frozen_at(after_last_day.astimezone(dt.UTC)):
-        context = dg.build_sensor_context(instance=instance, definitions=location.defs)
+    with frozen_at(after_last_day.astimezone(dt.UTC)):
+        context = dg.build_sensor_context(
+            instance=instance, definitions=location.defs, cursor=cursor
+        )
         result = sensor.evaluate_tick(context)
-    chunks = (requested_chunk(request) for request in result.run_requests or [])
-    return sorted(chunks, key=lambda chunk: chunk.first)
+    return list(result.run_requests or []), result.cursor
+
+
+def planned_chunks(location: Location, config: BenchmarkConfig) -> list[CatchUpChunk]:
+    """The runs the real catch-up sensor requests on an empty instance after the last day."""
+    with dg.instance_for_test() as instance:
+        requests, _ = catch_up_tick(location, config, instance)
+    return sorted((requested_chunk(r) for r in requests), key=lambda chunk: chunk.first)
 
 
 def run_pipeline(
-    location: Location, chunks: list[CatchUpChunk], instance: dg.DagsterInstance
+    location: Location, config: BenchmarkConfig, instance: dg.DagsterInstance
 ) -> list[str]:
-    """Execute the chunks in order; the ids of their runs."""
-    return [
-        location.run(
-            instance,
-            keys=chunk.assets,
-            first=chunk.first,
-            last=chunk.last,
-            tags={CATCH_UP_TAG: "missing"},
-        ).run_id
-        for chunk in chunks
-    ]
+    """The catch-up as its sensor drives it: the runs of its first tick (each with the
+    checks it asks for), then those of the next tick (the history's checks, run alone once
+    the long runs' days are all materialized); the ids of the runs."""
+    requests, cursor = catch_up_tick(location, config, instance)
+    run_ids = [location.run_request(instance, request).run_id for request in requests]
+    follow_up, _ = catch_up_tick(location, config, instance, cursor)
+    return run_ids + [location.run_request(instance, request).run_id for request in follow_up]
 
 
 def run_raw_floor(location: Location, config: BenchmarkConfig) -> dict[str, int]:
@@ -104,7 +111,7 @@ def run_raw_floor(location: Location, config: BenchmarkConfig) -> dict[str, int]
 
 
 def measure_pipeline(
-    location: Location, chunks: list[CatchUpChunk], instance: dg.DagsterInstance
+    location: Location, config: BenchmarkConfig, instance: dg.DagsterInstance
 ) -> PipelineRun:
     """Run the chunks from an empty warehouse dataset on ``instance``."""
     warehouse = location.warehouse
@@ -112,7 +119,7 @@ def measure_pipeline(
         warehouse.tables().dataset_id, delete_contents=True, not_found_ok=True
     )
     with clocked_event_storage(instance) as clock:
-        run_ids, pipeline = timed(lambda: run_pipeline(location, chunks, instance))
+        run_ids, pipeline = timed(lambda: run_pipeline(location, config, instance))
     kinds: Counter[str] = Counter()
     for run_id in run_ids:
         kinds.update(
@@ -145,18 +152,25 @@ def variants(levers: bool) -> tuple[list[Variant], list[Variant]]:
         embedded.append(stock)
     if postgres_unreachable_reason() is not None:
         return embedded, []
-    production = [Variant("PostgreSQL", lambda _home: production_instance())]
+    production = [
+        Variant("PostgreSQL (stock storages, PgBouncer)", lambda _h: production_instance())
+    ]
     if levers:
         unbatched = {"DAGSTER_EVENT_BATCH_SIZE": "0"}
         production += [
             Variant(
-                "PostgreSQL, dagster-postgres' event storage",
-                lambda _home: production_instance(dagster_storage=True),
+                "PostgreSQL, stock storages, no PgBouncer",
+                lambda _home: production_instance(through_pgbouncer=False),
                 configured=False,
             ),
             Variant(
-                "PostgreSQL, dagster-postgres' event storage, DAGSTER_EVENT_BATCH_SIZE=0",
-                lambda _home: production_instance(unbatched, dagster_storage=True),
+                "PostgreSQL, stock storages, PgBouncer, DAGSTER_EVENT_BATCH_SIZE=0",
+                lambda _home: production_instance(unbatched),
+                configured=False,
+            ),
+            Variant(
+                "PostgreSQL, this package's pooled event storage (optional lever)",
+                lambda _home: production_instance(through_pgbouncer=False, pooled_events=True),
                 configured=False,
             ),
         ]
@@ -166,14 +180,14 @@ def variants(levers: bool) -> tuple[list[Variant], list[Variant]]:
 def _run_on(
     variant: Variant,
     location: Location,
-    chunks: list[CatchUpChunk],
+    config: BenchmarkConfig,
     stock: Callable[[dg.DagsterInstance, str], None] | None = None,
 ) -> PipelineRun:
     with (
         tempfile.TemporaryDirectory(prefix="benchmark-instance-") as home,
         variant.open(home) as instance,
     ):
-        run = measure_pipeline(location, chunks, instance)
+        run = measure_pipeline(location, config, instance)
         if stock is not None:
             stock(instance, home)
     return run
@@ -203,12 +217,12 @@ def measure_catch_up(
         for variant in embedded[::order]:
             last = repetition == rounds - 1 and variant is embedded[0]
             runs[variant.label].append(
-                _run_on(variant, location, chunks, measure_stock if last else None)
+                _run_on(variant, location, config, measure_stock if last else None)
             )
         raw_rows, raw = timed(lambda: run_raw_floor(location, config))
         raws.append(raw)
         for variant in production[::order]:
-            runs[variant.label].append(_run_on(variant, location, chunks))
+            runs[variant.label].append(_run_on(variant, location, config))
         for label, done in runs.items():
             if done[-1].written != raw_rows:
                 raise AssertionError(f"{label} rows {done[-1].written} != raw floor {raw_rows}")

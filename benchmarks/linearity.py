@@ -174,7 +174,7 @@ def _worker() -> None:
         embedded_instance(home) as instance,
     ):
         _, warm_up_seconds = timed(lambda: warm_up.run(instance, first=last))
-        _, seconds = timed(lambda: run_pipeline(location, chunks, instance))
+        _, seconds = timed(lambda: run_pipeline(location, config, instance))
     result = {"seconds": seconds, "runs": len(chunks), "warm_up_seconds": warm_up_seconds}
     print(json.dumps(result | {"peak_rss_mb": _peak_rss_mb()}))
 

@@ -63,6 +63,21 @@ class Location:
             tags={**range_tags, **(tags or {})},
         )
 
+    def run_request(
+        self, instance: dg.DagsterInstance, request: dg.RunRequest
+    ) -> dg.ExecuteInProcessResult:
+        """The run a sensor's ``request`` asks for: its assets (over its range), and exactly
+        the checks it names, as the daemon would launch it."""
+        selection = dg.AssetSelection.assets(*(request.asset_selection or ())).without_checks()
+        selection |= dg.AssetSelection.checks(*(request.asset_check_keys or ()))
+        return dg.materialize(
+            [*(self.defs.assets or ()), *(self.defs.asset_checks or ())],  # type: ignore[list-item]
+            selection=selection,
+            resources=self.defs.resources,
+            instance=instance,
+            tags=request.tags,
+        )
+
 
 def load_location() -> Location:
     """Import the code location (its environment must be set) and pick the benchmarked part."""

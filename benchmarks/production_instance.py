@@ -1,11 +1,15 @@
 """The production Dagster instance for the benchmark: deploy/dagster.yaml on a throw-away database.
 
 Runs and events then live in PostgreSQL as in production (the embedded default keeps them
-in SQLite files); the database is created on the local server (127.0.0.1:5432, trust
+in SQLite files), in dagster-postgres' own storages as the official Helm chart and Dagster+
+configure them; the database is created on the local server (127.0.0.1:5432, trust
 authentication, as on the CI machines) and dropped afterwards. The runs execute in this
 process with the run worker environment production documents (README, "Production"):
 ``DAGSTER_EVENT_BATCH_SIZE``, which makes Dagster store a ranged output's materializations
-as one multi-row INSERT.
+as one multi-row INSERT. The levers a platform team can pull are variants: PgBouncer in
+front of the server (:mod:`benchmarks.pgbouncer`), and the optional pooled event storage of
+this package (``analytics_assets/deploy/event_storage.py``), which only an instance whose
+every Dagster process can import this package may use.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from unittest import mock
 
@@ -24,6 +28,7 @@ import yaml
 from psycopg import sql
 
 import analytics_assets
+from benchmarks.pgbouncer import pgbouncer
 
 PRODUCTION_YAML = Path(analytics_assets.__file__).parent / "deploy" / "dagster.yaml"
 SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
@@ -45,23 +50,27 @@ def _execute(statement: sql.Composed) -> None:
         admin.execute(statement)
 
 
-def _instance_yaml(dagster_storage: bool) -> str:
+def production_yaml(pooled_events: bool = False) -> str:
+    """The production dagster.yaml; with ``pooled_events``, its event storage replaced by
+    this package's pooled one (the optional lever)."""
     text = PRODUCTION_YAML.read_text()
-    if not dagster_storage:
+    if not pooled_events:
         return text
     config = yaml.safe_load(text)
-    database = config["run_storage"]["config"]["postgres_db"]
-    for key in ("run_storage", "event_log_storage", "schedule_storage"):
-        del config[key]
-    config["storage"] = {"postgres": {"postgres_db": database}}
+    config["event_log_storage"] = {
+        "module": "analytics_assets.deploy.event_storage",
+        "class": "PooledPostgresEventLogStorage",
+        "config": config["event_log_storage"]["config"],
+    }
     return yaml.safe_dump(config)
 
 
-def instance_environment(database: str) -> dict[str, str]:
-    """The DAGSTER_PG_* variables the production dagster.yaml reads, for the local server."""
+def instance_environment(database: str, port: int | None = None) -> dict[str, str]:
+    """The DAGSTER_PG_* variables the production dagster.yaml reads, for the local server
+    (through PgBouncer on ``port`` when given)."""
     return {
         "DAGSTER_PG_HOST": SERVER["host"],
-        "DAGSTER_PG_PORT": str(SERVER["port"]),
+        "DAGSTER_PG_PORT": str(port or SERVER["port"]),
         "DAGSTER_PG_USER": SERVER["user"],
         "DAGSTER_PG_PASSWORD": "ignored-by-trust-authentication",
         "DAGSTER_PG_DB": database,
@@ -70,20 +79,23 @@ def instance_environment(database: str) -> dict[str, str]:
 
 @contextmanager
 def production_instance(
-    run_worker: Mapping[str, str] = RUN_WORKER_ENVIRONMENT, dagster_storage: bool = False
+    run_worker: Mapping[str, str] = RUN_WORKER_ENVIRONMENT,
+    *,
+    through_pgbouncer: bool = True,
+    pooled_events: bool = False,
 ) -> Iterator[dg.DagsterInstance]:
     """A DagsterInstance built from the production dagster.yaml on a fresh database, with
-    ``run_worker`` set in the environment while it is used; with ``dagster_storage``, the
-    yaml's storages replaced by dagster-postgres' own (``storage: postgres``)."""
+    ``run_worker`` set in the environment while it is used, reaching PostgreSQL through
+    PgBouncer unless told otherwise; ``pooled_events``: with this package's event storage."""
     database = f"benchmark_instance_{uuid.uuid4().hex[:8]}"
     _execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-    variables = {**instance_environment(database), **run_worker}
     try:
         with (
+            pgbouncer() if through_pgbouncer else nullcontext(None) as port,
             tempfile.TemporaryDirectory(prefix="benchmark-production-") as home,
-            mock.patch.dict(os.environ, variables),
+            mock.patch.dict(os.environ, {**instance_environment(database, port), **run_worker}),
         ):
-            (Path(home) / "dagster.yaml").write_text(_instance_yaml(dagster_storage))
+            (Path(home) / "dagster.yaml").write_text(production_yaml(pooled_events))
             instance = dg.DagsterInstance.from_config(home)
             try:
                 yield instance

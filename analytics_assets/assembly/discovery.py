@@ -22,7 +22,7 @@ class ExtractorModuleError(ImportError):
 def _import(name: str, configured_as: str) -> ModuleType:
     try:
         return importlib.import_module(name)
-    except Exception as error:
+    except (Exception, SystemExit) as error:  # a module calling sys.exit() while imported
         raise ExtractorModuleError(
             f"extractor module {name!r} (from {configured_as}) does not import: "
             f"{type(error).__name__}: {error}"

@@ -28,6 +28,12 @@ from analytics_assets.assembly.dagster_private import days_in_unfinished_backfil
 from analytics_assets.assembly.location_names import LocationNames
 from analytics_assets.assembly.run_tags import RANGE_END_TAG, RANGE_START_TAG
 from analytics_assets.automation import clock
+from analytics_assets.automation.catch_up_checks import (
+    CHECKED_DAYS_TAG,
+    checks_of_chunk,
+    history_checks,
+    unchecked_assets,
+)
 from analytics_assets.automation.catch_up_cursor import CatchUpCursor, hold_or_release
 from analytics_assets.automation.catch_up_plan import CatchUpChunk, Reason, Status, plan_catch_up
 from analytics_assets.automation.failed_runs import (
@@ -130,10 +136,10 @@ def _range_run_request(
     chunk: CatchUpChunk, check_keys: Sequence[dg.AssetCheckKey]
 ) -> dg.RunRequest:
     """One run writing the days ``chunk.first..chunk.last`` of ``chunk.assets``, with their
-    checks (of ``check_keys``, every check of the location)."""
+    checks (of ``check_keys``, every check of the location) if it is a short one."""
     return dg.RunRequest(
         asset_selection=list(chunk.assets),
-        asset_check_keys=[key for key in check_keys if key.asset_key in chunk.assets],
+        asset_check_keys=checks_of_chunk(chunk, check_keys),
         tags={
             RANGE_START_TAG: chunk.first,
             RANGE_END_TAG: chunk.last,
@@ -143,9 +149,15 @@ def _range_run_request(
 
 
 def requested_chunk(request: dg.RunRequest) -> CatchUpChunk:
-    """The chunk a run request of this sensor writes: the inverse of its request."""
-    keys = tuple(sorted(request.asset_selection or (), key=lambda key: key.to_user_string()))
+    """The chunk a run request of this sensor writes (or, for a run of checks alone, checks):
+    the inverse of its request."""
     tags = request.tags
+    if CHECKED_DAYS_TAG in tags:
+        first, _, last = tags[CHECKED_DAYS_TAG].partition("..")
+        checked = {check.asset_key for check in request.asset_check_keys or ()}
+        keys = tuple(sorted(checked, key=lambda key: key.to_user_string()))
+        return CatchUpChunk(first, last, keys, Reason.CHECKS)
+    keys = tuple(sorted(request.asset_selection or (), key=lambda key: key.to_user_string()))
     return CatchUpChunk(
         tags[RANGE_START_TAG], tags[RANGE_END_TAG], keys, Reason(tags[CATCH_UP_TAG])
     )
@@ -209,11 +221,20 @@ def build_catch_up_sensor(
         )
         assert context.repository_def is not None
         check_keys = sorted(context.repository_def.asset_graph.asset_check_keys)
-        requests = []
+        requests, cursor.unchecked = history_checks(
+            cursor.unchecked,
+            statuses,
+            all_keys,
+            check_keys,
+            tags={CATCH_UP_TAG: Reason.CHECKS.value},  # counts in the catch-up's cap
+        )
+        for request in requests:
+            context.log.info(f"catch-up run requested: {requested_chunk(request).describe()}")
         for chunk in chunks:
             requests.append(_range_run_request(chunk, check_keys))
+            cursor.unchecked |= unchecked_assets(chunk, check_keys)
             context.log.info(f"catch-up run requested: {chunk.describe()}")
-            if chunk.reason != Reason.MISSING:
+            if chunk.reason in (Reason.RETRY, Reason.RELOADED):
                 first, last = all_keys.index(chunk.first), all_keys.index(chunk.last)
                 for key in chunk.assets:
                     for day in all_keys[first : last + 1]:

@@ -27,10 +27,13 @@ RELEASED = "released"
 @dataclass
 class CatchUpCursor:
     """``retried``: "asset|day" -> ISO time it was last retried; ``held``: run id -> the
-    load of the code location that first held the run's days back, or :data:`RELEASED`."""
+    load of the code location that first held the run's days back, or :data:`RELEASED`;
+    ``unchecked``: assets written by long runs without their checks, whose history is
+    checked once it is all materialized (:mod:`.catch_up_checks`)."""
 
     retried: dict[str, str] = field(default_factory=dict)
     held: dict[str, str] = field(default_factory=dict)
+    unchecked: set[str] = field(default_factory=set)
 
     @classmethod
     def parse(cls, cursor: str | None) -> CatchUpCursor:
@@ -42,10 +45,16 @@ class CatchUpCursor:
             return cls()
         if "retried" not in loaded and "held" not in loaded:  # the earlier, flat form
             return cls(retried={k: v for k, v in loaded.items() if isinstance(v, str)})
-        return cls(dict(loaded.get("retried") or {}), dict(loaded.get("held") or {}))
+        return cls(
+            dict(loaded.get("retried") or {}),
+            dict(loaded.get("held") or {}),
+            set(loaded.get("unchecked") or ()),
+        )
 
     def dumps(self) -> str:
-        return json.dumps({"retried": self.retried, "held": self.held})
+        return json.dumps(
+            {"retried": self.retried, "held": self.held, "unchecked": sorted(self.unchecked)}
+        )
 
 
 DaysByAsset = dict[dg.AssetKey, set[str]]

@@ -36,6 +36,8 @@ class Reason(StrEnum):
     RETRY = "retry"
     #: failed on a configuration error, retried whole after the code location was reloaded
     RELOADED = "retry_after_reload"
+    #: the checks alone, over an asset's history written by long runs without them
+    CHECKS = "checks"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,10 @@ from analytics_assets.demo.support_api import DemoSupportApi
 from analytics_assets.extract import DJANGO
 from analytics_assets.sources.django_orm import DjangoORM
 
+#: Tries of the demo database's check when its SQLite file is locked (another process of
+#: `analytics-assets dev` seeding or writing it): waits of 0.5, 1, 2, 4 and 8 s.
+LOCKED_TRIES = 6
+
 
 class DemoDjangoORM(DjangoORM):
     """The demo shop's ORM: migrated and seeded (first date to yesterday) when empty."""
@@ -26,12 +30,29 @@ class DemoDjangoORM(DjangoORM):
     settings_module: str = SETTINGS_MODULE
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        from analytics_assets.demo.history import ensure_demo_database
-
         super().setup_for_execution(context)
-        stats = ensure_demo_database()  # the source, not the warehouse: seeded on first use
+        stats = _ensure_seeded()  # the source, not the warehouse: seeded on first use
         if stats is not None and context.log is not None:
             context.log.info(f"Seeded the demo Django database: {stats}")
+
+
+def _ensure_seeded() -> Any:
+    """The demo database seeded, waiting out a SQLite lock held by another process (the
+    transient error of a local file, retried as the production Django resource's run is)."""
+    import tenacity
+    from django.db import OperationalError
+
+    from analytics_assets.demo.history import ensure_demo_database
+
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(
+            lambda error: isinstance(error, OperationalError) and "locked" in str(error)
+        ),
+        wait=tenacity.wait_exponential(multiplier=0.5, max=8),
+        stop=tenacity.stop_after_attempt(LOCKED_TRIES),
+        reraise=True,
+    )
+    return retrying(ensure_demo_database)
 
 
 #: The demo API is this project's own server on 127.0.0.1: the highest rate HttpApi allows

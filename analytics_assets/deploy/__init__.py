@@ -1,1 +1,2 @@
-"""The production Dagster instance: its dagster.yaml and the event storage it configures."""
+"""The production Dagster instance: its dagster.yaml (dagster-postgres' storages), and an
+optional event storage lever for hosts where every Dagster process can import this package."""

@@ -1,4 +1,4 @@
-"""The production instance's event log storage: dagster-postgres' one, on kept connections.
+"""An optional lever of the production instance: dagster-postgres' event storage, kept connections.
 
 ``PostgresEventLogStorage`` opens a new PostgreSQL connection (TCP, authentication) for each
 statement group, two to three per stored event; a catch-up stores a few events per day and
@@ -11,8 +11,10 @@ Every event is still one row, so partition statuses (failed days included) are u
 A table once found is remembered: Dagster asks whether one exists before storing each check
 evaluation, and tables are only ever added (by migrations).
 
-Configured in ``deploy/dagster.yaml``; every Dagster process of the deployment (webserver,
-daemon, code servers, run workers) must be able to import this package.
+Not configured by default (``deploy/dagster.yaml`` uses dagster-postgres' own storage,
+what the Helm chart and Dagster+ run): a deployment where every Dagster process (webserver,
+daemon, code servers, run workers) can import this package may name it there, for the gain
+measured in README "Performance", at the price of auditing it at every Dagster upgrade.
 """
 
 from __future__ import annotations

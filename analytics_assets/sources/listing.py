@@ -26,7 +26,7 @@ from typing import Any
 import dagster as dg
 
 from analytics_assets.sources.http_retry import HttpApiError
-from analytics_assets.sources.pagination import PageRequest, Pagination, page_items
+from analytics_assets.sources.pagination import PageRange, PageRequest, Pagination, page_items
 from analytics_assets.sources.urls import safe_url
 
 PROGRESS_EVERY_SECONDS = 10.0
@@ -46,8 +46,8 @@ def _describe(request: PageRequest) -> str:
     return safe_url(f"{request.url}?{query}" if query else request.url)
 
 
-def _digest(items: Items) -> bytes:
-    text = json.dumps(items, sort_keys=True, default=str).encode()
+def _digest(document: Any) -> bytes:
+    text = json.dumps(document, sort_keys=True, default=str).encode()
     return hashlib.blake2b(text, digest_size=16).digest()
 
 
@@ -85,20 +85,23 @@ class Listing:
 
     def announce(self, remaining: Sequence[PageRequest]) -> None:
         """Refuse a first answer that announces more pages than the cap."""
-        if len(remaining) + 1 > self.max_pages:
+        pages = (remaining.page_count() if isinstance(remaining, PageRange) else len(remaining)) + 1
+        if pages > self.max_pages:
             raise PagingError(
-                f"{self.what}: the first answer announces {len(remaining) + 1:,} pages, more "
+                f"{self.what}: the first answer announces {pages:,} pages, more "
                 f"than max_pages ({self.max_pages:,}): its total is wrong, or raise max_pages"
             )
 
-    def check(self, items: Items) -> Items:
-        """Refuse a page whose items are exactly those of the page before it."""
+    def check(self, items: Items, document: Any) -> Items:
+        """Refuse a page whose whole answer is exactly that of the page before it: the API
+        ignores the paging parameter. The whole answer, not its items: pages whose items are
+        alike (items without an id) still differ by their page number or next link."""
         if not items:
             return items
-        digest = _digest(items)
+        digest = _digest(document)
         if digest == self.previous_digest:
             raise PagingError(
-                f"{self.what}: page {self.pages} holds exactly the items of page "
+                f"{self.what}: page {self.pages} is exactly the answer of page "
                 f"{self.pages - 1} (the API ignores the paging parameter?): paging would "
                 "never end"
             )
@@ -121,7 +124,7 @@ def pages(
     """
     listing.ask(first)
     document = fetch(first)
-    items = listing.check(page_items(document, pagination.items))
+    items = listing.check(page_items(document, pagination.items), document)
     yield items
     remaining = pagination.remaining(first, document) if items else None
     if remaining is not None and executor is not None:
@@ -132,7 +135,7 @@ def pages(
     while request is not None:
         listing.ask(request)
         document = fetch(request)
-        items = listing.check(page_items(document, pagination.items))
+        items = listing.check(page_items(document, pagination.items), document)
         yield items
         request = pagination.following(request, document, items) if items else None
 
@@ -155,7 +158,7 @@ def _concurrent(
                 return
             document = pending.popleft().result()
             listing.count_page()
-            yield listing.check(page_items(document, pagination.items))
+            yield listing.check(page_items(document, pagination.items), document)
     finally:
         for future in pending:
             future.cancel()

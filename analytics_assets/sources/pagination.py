@@ -41,6 +41,12 @@ class PageRange(Sequence[PageRequest]):
     def __len__(self) -> int:
         return len(self.numbers)
 
+    def page_count(self) -> int:
+        """How many pages, however many (``len`` stops at ``sys.maxsize``: an API's absurd
+        total would raise OverflowError instead of the paging error)."""
+        numbers = self.numbers
+        return max(0, -(-(numbers.stop - numbers.start) // numbers.step))
+
     @overload
     def __getitem__(self, index: int) -> PageRequest: ...
     @overload

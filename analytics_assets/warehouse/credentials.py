@@ -11,6 +11,7 @@ import base64
 import binascii
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -67,20 +68,46 @@ def _from_info(info: dict[str, Any], source: str) -> Credentials:
         ) from None
 
 
+#: Longer values cannot be paths (Linux allows 4,096 bytes): a key pasted into the variable.
+_MAX_PATH_CHARS = 4096
+
+
+def _key_file(variable: str, value: str) -> Path:
+    """The file ``variable`` names; a value that is not a path (a key pasted into it, a path
+    no file has) is refused without ever echoing it: it may be the secret itself."""
+    looks_like_a_key = value.lstrip().startswith(("{", "-----BEGIN")) or "\n" in value
+    if looks_like_a_key or len(value) > _MAX_PATH_CHARS:
+        raise CredentialsError(
+            f"{variable} holds {len(value)} characters that are not a file path (a key pasted "
+            f"into a path variable?): put a service-account key in {CREDENTIALS_JSON_VAR}, "
+            f"and only the path of a key file in {variable}"
+        )
+    try:
+        key_file = Path(value)
+        found = key_file.is_file()
+    except (OSError, ValueError):
+        found = False
+    if not found:
+        where = "" if Path(value).is_absolute() else f", relative to {Path.cwd()}"
+        raise CredentialsError(
+            f"{variable} names no readable file (its value, {len(value)} characters, is not "
+            f"shown: it may be a secret{where})"
+        )
+    return Path(value)
+
+
 def _from_file(variable: str, path: str) -> Credentials:
-    key_file = Path(path)
-    if not key_file.is_file():
-        raise CredentialsError(f"{variable}={path!r}: no such file")
+    key_file = _key_file(variable, path)
     try:
         info = json.loads(key_file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
         raise CredentialsError(f"{variable}={path!r}: the file is not JSON") from None
     if not isinstance(info, dict) or info.get("type") != "service_account":
         raise CredentialsError(f"{variable}={path!r}: not a service-account key file")
     return _from_info(info, f"{variable}={path!r}")
 
 
-def credentials_from_environment(environ: dict[str, str] | None = None) -> Credentials:
+def credentials_from_environment(environ: Mapping[str, str] | None = None) -> Credentials:
     """Credentials for real BigQuery, looked up in this order:
 
     1. ``BIGQUERY_CREDENTIALS_JSON``: a service-account key, raw JSON or base64 of it;
@@ -96,8 +123,8 @@ def credentials_from_environment(environ: dict[str, str] | None = None) -> Crede
     if key_file:
         return _from_file(CREDENTIALS_FILE_VAR, key_file)
     adc_file = env.get(ADC_FILE_VAR, "").strip()
-    if adc_file and not Path(adc_file).is_file():
-        raise CredentialsError(f"{ADC_FILE_VAR}={adc_file!r}: no such file")
+    if adc_file:
+        _key_file(ADC_FILE_VAR, adc_file)
     try:
         credentials, _ = google.auth.default(scopes=BIGQUERY_SCOPES)
     except google.auth.exceptions.DefaultCredentialsError:

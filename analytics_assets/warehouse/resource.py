@@ -1,10 +1,13 @@
 """The BigQuery warehouse resource: one client code path for real BigQuery and an emulator.
 
 Real BigQuery and an emulator differ only in the endpoint and the credentials: with an
-endpoint (``emulator_url``, or what :meth:`BigQueryWarehouse.endpoint` of a subclass
-gives) the client talks anonymously to that REST API, otherwise to Google with
-credentials from the environment (:mod:`analytics_assets.warehouse.credentials`).
-Everything else (DDL, loads, the day replace, views, reads) is the same code.
+emulator (``emulator_url``, or what :meth:`BigQueryWarehouse.endpoint` of a subclass
+gives) the client talks anonymously to that REST API, otherwise to Google (or to
+``api_endpoint``) with credentials from the environment
+(:mod:`analytics_assets.warehouse.credentials`). An ``api_endpoint`` on this machine
+(``127.0.0.1``, ``localhost``) is an emulator standing in for BigQuery, to rehearse the
+production path: it is sent no credentials. Everything else (DDL, loads, the day replace,
+views, reads) is the same code.
 
 google-cloud-bigquery (and the pandas it imports) is imported when a client is first
 needed, not when the code location loads: it is 1.5 s of every load otherwise.
@@ -12,7 +15,7 @@ needed, not when the code location loads: it is 1.5 s of every load otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +80,9 @@ class BigQueryWarehouse(dg.ConfigurableResource):
     location: str = "EU"
     #: The REST endpoint of a BigQuery emulator; None: Google's BigQuery.
     emulator_url: str | None = None
+    #: Production only: another REST endpoint for BigQuery's API (BIGQUERY_API_ENDPOINT): a
+    #: private or regional one, or an emulator on this machine to rehearse production.
+    api_endpoint: str | None = None
     #: The cost guard of every query job, at least 10 MiB (BIGQUERY_MAXIMUM_BYTES_BILLED).
     maximum_bytes_billed: int | None = None
     #: ANALYTICS_ENV this warehouse belongs to (demo, local, production): shown in the UI.
@@ -100,7 +106,18 @@ class BigQueryWarehouse(dg.ConfigurableResource):
 
     def endpoint(self) -> str | None:
         """Where the client sends its requests; None for Google's BigQuery."""
-        return self.emulator_url
+        return self.emulator_url or self.api_endpoint
+
+    def sends_no_credentials(self) -> bool:
+        """True for an emulator (configured, or an ``api_endpoint`` on this machine). Reads the
+        settings only: an embedded emulator is not started by asking."""
+        if self.uses_emulator:
+            return True
+        if self.api_endpoint is None:
+            return False
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.api_endpoint).hostname in ("127.0.0.1", "localhost", "::1")
 
     def get_client(self) -> bigquery.Client:
         if self._client is None:
@@ -114,20 +131,38 @@ class BigQueryWarehouse(dg.ConfigurableResource):
             )
 
             endpoint = self._endpoint = self.endpoint()
-            if endpoint:
-                self._client = bigquery.Client(
-                    project=self.project,
-                    location=self.location,
-                    credentials=AnonymousCredentials(),  # type: ignore[arg-type]
-                    client_options=ClientOptions(api_endpoint=endpoint),
-                )
+            options = ClientOptions(api_endpoint=endpoint) if endpoint else None
+            if self.sends_no_credentials():
+                credentials: Any = AnonymousCredentials()
             else:
                 credentials = credentials_from_environment()
                 checked_token(credentials)
-                self._client = bigquery.Client(
-                    project=self.project, location=self.location, credentials=credentials
-                )
+            self._client = bigquery.Client(
+                project=self.project,
+                location=self.location,
+                credentials=credentials,
+                client_options=options,
+            )
         return self._client
+
+    def check_credentials(self, environ: Mapping[str, str] | None = None) -> None:
+        """Refuse credentials that cannot work, before any run: found, parsed and of a kind the
+        client accepts (CredentialsError naming the variable, never its value). No network:
+        whether Google accepts them is the first run's to tell."""
+        if self.sends_no_credentials():
+            return
+        from analytics_assets.warehouse.credentials import (
+            CredentialsError,
+            credentials_from_environment,
+        )
+
+        problem = None
+        try:
+            credentials_from_environment(environ)
+        except CredentialsError as error:
+            problem = str(error)
+        if problem is not None:  # raised outside the handler: nothing of a secret is chained
+            raise WarehouseConfigError(problem)
 
     def dataset_policy(self) -> DatasetPolicy:
         return DatasetPolicy.from_groups(

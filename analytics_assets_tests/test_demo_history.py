@@ -256,6 +256,28 @@ def test_configure_django_names_a_settings_module_that_does_not_import():
     assert "DJANGO_SETTINGS_MODULE='no_such_project.settings' does not import" in result.stderr
 
 
+def test_setting_up_a_use_tz_project_leaves_the_process_zone_as_it_was():
+    """Django sets ``TZ`` from ``TIME_ZONE``; with ``USE_TZ`` the project needs none, and
+    Dagster's log lines keep the zone the process started with."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "TZ")}
+    script = (
+        "import os, time\n"
+        "zone_at_start = time.tzname\n"
+        "from analytics_assets.sources.django_orm import configure_django\n"
+        f"configure_django({SETTINGS_MODULE!r})\n"
+        "from django.conf import settings\n"
+        "same_zone = time.tzname == zone_at_start\n"
+        "print(settings.USE_TZ, settings.TIME_ZONE, os.environ.get('TZ'), same_zone)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=environ, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    use_tz, time_zone, tz_env, same_zone = result.stdout.split()
+    assert (use_tz, tz_env, same_zone) == ("True", "None", "True")
+    assert time_zone == "Europe/Paris"  # what Django would have put in TZ
+
+
 def test_the_demo_resource_waits_out_a_database_another_process_holds_locked(monkeypatch):
     from django.db import OperationalError
 

@@ -8,6 +8,7 @@ the rate are measured where they matter, on the server.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import json
 import logging
 import re
@@ -220,6 +221,7 @@ def test_client_requests_carry_the_user_agent_and_json_accept(demo_api):
     with open_api(demo_api) as api:
         api.get_json("/api/tickets/", window_params(BUSY_DAY))
     (entry,) = journal.entries()
-    assert entry.headers["HTTP_USER_AGENT"].startswith("analytics-assets/")
+    version = importlib.metadata.version("analytics-assets")
+    assert entry.headers["HTTP_USER_AGENT"] == f"analytics-assets/{version} (Dagster extractor)"
     assert entry.headers["HTTP_ACCEPT"] == "application/json"
     assert "HTTP_AUTHORIZATION" not in entry.headers  # the demo API never keeps the token

@@ -9,6 +9,7 @@ neither may reach BigQuery.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
 
 import dagster as dg
@@ -190,3 +191,15 @@ def test_the_token_appears_nowhere_in_the_run_s_events_errors_or_config(warehous
     recorded = _recorded(instance, ok) + _recorded(instance, failed)
     assert "retrying in" in recorded and "gave up after 2 attempts" in recorded
     assert SECRET not in recorded
+
+
+def test_the_demo_names_its_api_token_by_variable_even_when_the_variable_is_unset(monkeypatch):
+    from analytics_assets.demo.config import load_demo_settings
+    from analytics_assets.demo.resources import demo_source_resources
+
+    monkeypatch.setenv(SUPPORT_API_TOKEN_ENV, "restored after the test")
+    monkeypatch.delenv(SUPPORT_API_TOKEN_ENV)
+    demo = load_demo_settings({})
+    api = demo_source_resources(demo)["support_api"]
+    assert api.token == dg.EnvVar(SUPPORT_API_TOKEN_ENV)  # the UI shows the name, no token
+    assert os.environ[SUPPORT_API_TOKEN_ENV] == demo.api_token  # what runs resolve it to

@@ -8,6 +8,7 @@ installed or started by hand.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import dagster as dg
@@ -66,10 +67,12 @@ def demo_source_resources(
 ) -> dict[str, Any]:
     """The resources of the demo extractors' sources, by source name.
 
-    The support API's token is passed as ``dg.EnvVar`` when ANALYTICS_SUPPORT_API_TOKEN is
-    set (the UI shows the variable's name), else the demo's own, not secret, token.
+    The support API's token is always passed as ``dg.EnvVar`` (the UI shows the variable's
+    name, never a token): ANALYTICS_SUPPORT_API_TOKEN, set to the demo's own token in every
+    process that loads the demo when it is not set.
     """
-    token: Any = dg.EnvVar(SUPPORT_API_TOKEN_ENV) if demo.support_api_token else demo.api_token
+    os.environ.setdefault(SUPPORT_API_TOKEN_ENV, demo.api_token)
+    token: Any = dg.EnvVar(SUPPORT_API_TOKEN_ENV)
     return {
         DJANGO.name: DemoDjangoORM(),
         SUPPORT_API.name: DemoSupportApi(token=token, max_requests_per_second=rate_per_second),

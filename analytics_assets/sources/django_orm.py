@@ -67,8 +67,27 @@ def configure_django(settings_module: str) -> None:
 
         import django
 
+        process_zone = os.environ.get("TZ")
         django.setup()
+        _restore_process_zone(process_zone)
         _configured_module = settings_module
+
+
+def _restore_process_zone(process_zone: str | None) -> None:
+    """Undo Django's ``TZ`` of the process (set from ``TIME_ZONE``) for a project with
+    ``USE_TZ``, whose datetimes are aware and need none: Dagster stamps its log lines in the
+    process's zone, and a run's lines would jump an hour from one to the next."""
+    import time
+
+    from django.conf import settings
+
+    if not getattr(settings, "USE_TZ", False) or os.environ.get("TZ") == process_zone:
+        return
+    if process_zone is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = process_zone
+    time.tzset()
 
 
 def put_on_import_path(project_dir: str | None) -> None:

@@ -37,7 +37,20 @@ if TYPE_CHECKING:
     import httpx
     from pyrate_limiter import Limiter
 
-USER_AGENT = "analytics-assets/0.1 (+https://github.com/; Dagster extractor)"
+
+def _user_agent() -> str:
+    """``analytics-assets/<installed version> (Dagster extractor)``: no made-up URL, and the
+    version an API's owner can tell apart in its logs."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("analytics-assets")
+    except PackageNotFoundError:
+        installed = "unknown"
+    return f"analytics-assets/{installed} (Dagster extractor)"
+
+
+USER_AGENT = _user_agent()
 _ERROR_BODY_CHARS = 200
 
 

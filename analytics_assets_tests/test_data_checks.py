@@ -108,6 +108,22 @@ def test_a_run_evaluates_every_check_on_each_of_its_days_and_all_pass(warehouse,
     assert checks["no_missing_days", "2024-01-05"].metadata["days_expected"].value == 5
 
 
+def test_a_run_of_the_checks_logs_no_missing_outputs_ranged_or_alone(warehouse, instance):
+    """Dagster logs "did not yield or return expected outputs" for a check step that yields
+    evaluations only; the checks' step yields each check's output too."""
+    ranged = run(SignupsExtractor, warehouse, instance, "2024-01-01", "2024-01-02")
+    alone = run(
+        SignupsExtractor,
+        warehouse,
+        instance,
+        selection=dg.AssetSelection.checks_for_assets(dg.AssetKey("signups")),
+    )
+    for result in (ranged, alone):
+        messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
+        assert not [m for m in messages if "did not yield" in m]
+        assert result.get_asset_check_evaluations()
+
+
 def test_run_alone_every_check_passes_over_the_materialized_days_in_one_summary(
     warehouse, instance
 ):

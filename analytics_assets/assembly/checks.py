@@ -69,12 +69,16 @@ def build_extractor_checks(
     )
     def extractor_checks(
         context: dg.AssetCheckExecutionContext,
-    ) -> Iterator[dg.AssetCheckEvaluation]:
+    ) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
         warehouse: BigQueryWarehouse = getattr(context.resources, names.warehouse)
         selected = {check_key.name for check_key in context.selected_asset_check_keys}
         scope = CheckScope(
             spec, key, partitions_def, context.instance, warehouse, run_days(context)
         )
+        checks_def = context.op_execution_context.assets_def
+        output_names = {
+            spec.key: name for name, spec in checks_def.check_specs_by_output_name.items()
+        }
         failures: list[str] = []
         for check in checks:
             if check.name not in selected:
@@ -86,7 +90,11 @@ def build_extractor_checks(
                 first_line = (str(error).splitlines() or [""])[0]
                 failures.append(f"{check.name}: {type(error).__name__}: {first_line}")
                 continue
-            yield from evaluations(check, dg.AssetCheckKey(key, check.name), scope, results)
+            check_key = dg.AssetCheckKey(key, check.name)
+            yield from evaluations(check, check_key, scope, results)
+            # the check's output, as Dagster yields it for an AssetCheckResult: without it the
+            # step logs that it "did not yield or return expected outputs"
+            yield dg.Output(None, output_name=output_names[check_key])
         if failures:
             raise CheckExecutionError(
                 f"checks of table {spec.name!r} could not run: " + "; ".join(failures)

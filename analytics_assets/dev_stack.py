@@ -132,8 +132,9 @@ def _print_quietly(output: IO[bytes]) -> None:
     quiet = QuietFilter()
     for raw in output:
         line = raw.decode(errors="replace")
-        if quiet.keep(line):
-            sys.stdout.write(line)
+        shown = quiet.feed(line)
+        if shown:
+            sys.stdout.write("".join(shown))
             sys.stdout.flush()
 
 

@@ -65,7 +65,7 @@ def test_the_quiet_terminal_keeps_start_up_runs_warnings_and_errors_and_drops_ea
         "dagster._core.errors.DagsterExecutionInterruptedError",
         "",
         "Stack Trace:",
-        '  File "/venv/dagster/_core/execution/api.py", line 742, in job_execution_iterator',
+        "  [1 frame in dagster/analytics_assets; --verbose shows them]",
         "/venv/lib/python3.11/site-packages/x.py:12: FutureWarning: this will change",
         '  warnings.warn("this will change")',
     ]
@@ -93,3 +93,66 @@ def test_dagster_dev_services_log_warnings_only_unless_verbose():
     verbose = dagster_dev_command("127.0.0.1", 3000, verbose=True)
     assert verbose[verbose.index("--log-level") + 1] == "info"
     assert quiet[1:3] == ["-W", SUPERSEDED_DEV_WARNING] == verbose[1:3]
+
+
+DAGSTER = "/venv/lib/python3.11/site-packages/dagster/_core/execution/plan"
+OURS = "/venv/lib/python3.11/site-packages/analytics_assets/rows"
+FAILED = "analytics_assets.rows.extraction.ExtractorFailedError: extractor 'order' failed on day \
+2026-11-05 (window 2026-11-05T00:00:00+01:00 to 2026-11-06T00:00:00+01:00): DivisionByZero"
+CAUSE = "decimal.DivisionByZero: [<class 'decimal.DivisionByZero'>]"
+USER_FRAME = """\
+  File "/app/acme_analytics/extractors/orders.py", line 27, in extract
+    yield Order(placed_at, amount / _rate(status), status)
+                           ~~~~~~~^~~~~~~~~~~~~~~
+"""
+
+
+def _frames(folder: str, count: int) -> str:
+    return "".join(
+        f'  File "{folder}/step_{n}.py", line {n}, in step_{n}\n    yield\n    ^^^^^\n'
+        for n in range(count)
+    )
+
+
+def _chain(wrapper: str, dagster_frames: int, extractor_repeated: bool = False) -> str:
+    return (
+        f"\n{wrapper}\n\nStack Trace:\n{_frames(DAGSTER, dagster_frames)}"
+        "\nThe above exception was caused by the following exception:\n"
+        f"{FAILED}\n\nStack Trace:\n{_frames(DAGSTER, 4)}{_frames(OURS, 6)}"
+        "\nThe above exception was caused by the following exception:\n"
+        f"{CAUSE}\n\nStack Trace:\n{_frames(OURS, 1)}{USER_FRAME}\n"
+    )
+
+
+#: A failed extract as a run worker prints it (Dagster 1.13): the step's failure, the
+#: skipped checks, then the run's failure repeating the step's error inside another wrapper.
+FAILED_RUN_OUTPUT = (
+    f'{T} - dagster - DEBUG - {RUN} - RUN_START - Started execution of run for "__ASSET_JOB".\n'
+    f'{T} - dagster - ERROR - {RUN} - order - STEP_FAILURE - Execution of step "order" failed.\n'
+    + _chain('dagster._core.errors.DagsterExecutionStepExecutionError: Error in op "order"::', 0)
+    + f"{T} - dagster - ERROR - {RUN} - order_checks - Dependencies for step order_checks "
+    "failed: ['order']. Not executing.\n"
+    f'{T} - dagster - ERROR - {RUN} - RUN_FAILURE - Execution of run for "__ASSET_JOB" failed.\n'
+    + _chain('dagster._core.errors.DagsterExecutionStepExecutionError: Error in op "order":', 9)
+    + f"{T} - dagster - ERROR - {RUN[:-7]} - __repository__ - notify_failed_runs - run failed\n"
+)
+
+
+def test_a_failed_run_prints_its_error_once_with_the_users_frames_and_dagsters_folded():
+    kept = _kept(FAILED_RUN_OUTPUT)
+    text = "\n".join(kept)
+    assert len(FAILED_RUN_OUTPUT.splitlines()) == 134
+    assert len(kept) == 39
+    assert text.count(FAILED) == 2 and text.count(CAUSE) == 2  # the step's, then the run's
+    assert text.count(USER_FRAME.rstrip("\n")) == 1  # the user's own frame, once
+    assert text.count("(its traceback is printed above)") == 2
+    assert "  [10 frames in dagster/analytics_assets; --verbose shows them]" in kept
+    assert "  [9 frames in dagster/analytics_assets; --verbose shows them]" in kept
+    assert "step_0.py" not in text
+    assert kept[-1].endswith("notify_failed_runs - run failed")
+
+
+def test_the_same_error_in_another_run_is_printed_whole_again():
+    other_run = FAILED_RUN_OUTPUT.replace(RUN, RUN.replace("ecf0cf4c", "0badf00d"))
+    kept = _kept(FAILED_RUN_OUTPUT + other_run)
+    assert "\n".join(kept).count(USER_FRAME.rstrip("\n")) == 2

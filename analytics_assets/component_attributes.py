@@ -92,7 +92,13 @@ class ScheduleAttributes(dg.Resolvable, dg.Model):
 
     hour: int = Field(default=0, ge=0, le=23)
     minute: int = Field(default=15, ge=0, le=59)
-    fresh_by_hour: int = Field(default=6, ge=1, le=23)
+    fresh_by_hour: int = Field(
+        default=6,
+        ge=1,
+        le=23,
+        description="Local hour by which yesterday should be materialized; later, each "
+        "extractor's check latest_day_on_time warns.",
+    )
     running: bool = Field(default=True, description="Schedule and sensors on by default.")
 
 

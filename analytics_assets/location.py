@@ -21,6 +21,11 @@ from analytics_assets.assembly.location_names import LocationNames
 from analytics_assets.assembly.partitions import daily_partitions
 from analytics_assets.automation.catch_up import build_catch_up_sensor
 from analytics_assets.automation.daily import build_daily_schedule
+from analytics_assets.automation.freshness import (
+    build_freshness_checks,
+    build_freshness_sensor,
+    freshness_check_keys,
+)
 from analytics_assets.automation.notifications import build_failure_notification_sensor
 from analytics_assets.extract import Extractor
 from analytics_assets.settings import Settings
@@ -32,7 +37,6 @@ def run_policy(settings: Settings) -> RunPolicy:
     return RunPolicy(
         max_retries=settings.extract_retries,
         retry_delay_seconds=settings.extract_retry_delay_seconds,
-        fresh_by_hour=settings.fresh_by_hour,
     )
 
 
@@ -69,13 +73,6 @@ def build_location(
         for extractor in extractors
         for check in build_extractor_checks(extractor.table, partitions, names)
     ]
-    schedule = build_daily_schedule(
-        asset_keys,
-        hour=settings.daily_hour,
-        minute=settings.daily_minute,
-        running=settings.automation_running,
-        names=names,
-    )
     catch_up = build_catch_up_sensor(
         asset_keys,
         chunk_days=settings.catch_up_chunk_days,
@@ -86,6 +83,25 @@ def build_location(
         running=settings.automation_running,
         name=names.catch_up_sensor,
     )
+    extracted = [names.asset_key(extractor.table.name) for extractor in extractors]
+    schedule = build_daily_schedule(
+        asset_keys,
+        hour=settings.daily_hour,
+        minute=settings.daily_minute,
+        running=settings.automation_running,
+        names=names,
+        unplanned_checks=freshness_check_keys(extracted),
+    )
+    freshness_checks = build_freshness_checks(
+        extracted, partitions, settings.fresh_by_hour, names.freshness_checks
+    )
+    freshness = build_freshness_sensor(
+        extracted,
+        partitions,
+        settings.fresh_by_hour,
+        running=settings.automation_running,
+        name=names.freshness_sensor,
+    )
     notify = build_failure_notification_sensor(
         name=names.failure_sensor,
         settings=lambda: settings,
@@ -94,9 +110,9 @@ def build_location(
     )
     return dg.Definitions(
         assets=assets,
-        asset_checks=checks,
+        asset_checks=[*checks, freshness_checks],
         schedules=[schedule],
-        sensors=[catch_up, notify],
+        sensors=[catch_up, freshness, notify],
         resources=location_resources(warehouse, sources, names),
         # Steps run one after the other in the run's process: an extractor's work is I/O
         # on its source and BigQuery, and a step subprocess costs 5-20 s of imports here.

@@ -117,8 +117,10 @@ def test_two_instances_load_side_by_side_with_their_own_keys_jobs_sensors_and_re
         repository = defs.get_repository_def()
         assert {s.name for s in repository.sensor_defs} == {
             "sales_catch_up_missing_days",
+            "sales_check_latest_day_on_time",
             "sales_notify_run_failures",
             "support_catch_up_missing_days",
+            "support_check_latest_day_on_time",
             "support_notify_run_failures",
         }
         assert {s.name for s in repository.schedule_defs} == {

@@ -115,13 +115,14 @@ def test_automation_is_on_by_default_and_can_be_switched_off(monkeypatch):
     defs = build_definitions()
     statuses = [defs.resolve_schedule_def("daily_extract_schedule").default_status] + [
         defs.resolve_sensor_def(name).default_status
-        for name in ("catch_up_missing_days", "notify_run_failures")
+        for name in ("catch_up_missing_days", "check_latest_day_on_time", "notify_run_failures")
     ]
     assert {status.value for status in statuses} == {"RUNNING"}
     monkeypatch.setenv("ANALYTICS_AUTOMATION_RUNNING", "false")
     defs = build_definitions()
     assert defs.resolve_schedule_def("daily_extract_schedule").default_status.value == "STOPPED"
-    assert defs.resolve_sensor_def("catch_up_missing_days").default_status.value == "STOPPED"
+    for name in ("catch_up_missing_days", "check_latest_day_on_time"):
+        assert defs.resolve_sensor_def(name).default_status.value == "STOPPED"
 
 
 #: Libraries a run or a sensor needs but loading the code location does not: each load (the
@@ -149,3 +150,19 @@ def test_loading_the_code_location_leaves_heavy_run_libraries_unimported(tmp_pat
     done = run_python(probe, ANALYTICS_LOCAL_DIR=str(tmp_path))
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.usefixtures("location_env")
+def test_runs_of_days_leave_the_freshness_checks_to_the_sensor():
+    defs = build_definitions()
+    graph = defs.resolve_asset_graph()
+    freshness = {key for key in graph.asset_check_keys if key.name == "latest_day_on_time"}
+    assert {key.asset_key.to_user_string() for key in freshness} == {
+        "user",
+        "contract",
+        "email",
+        "support_ticket",
+    }  # the extractors, not their delta views
+    daily = defs.resolve_job_def("daily_extract")
+    planned = daily.asset_layer.asset_graph.asset_check_keys
+    assert planned and not planned & freshness

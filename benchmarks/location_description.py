@@ -3,7 +3,7 @@ Dagster reference (:mod:`benchmarks.plain_location`) is built from.
 
 :func:`describe` runs in the process that loads ours and reads every asset's spec (deps,
 group, kinds, owners, tags, metadata with column schemas, pool, IO manager and resource
-keys, freshness), every check, the schedule, the sensors and the resources.
+keys), every check (partitioned or not), the schedule, the sensors and the resources.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ def _column(column: dg.TableColumn) -> dict[str, Any]:
 def _asset(asset: dg.AssetsDefinition) -> dict[str, Any]:
     spec = next(iter(asset.specs))
     io_manager_key = asset.get_io_manager_key_for_asset_key(spec.key)
-    freshness = spec.freshness_policy
     return {
         "name": spec.key.to_user_string(),
         "deps": [dep.asset_key.to_user_string() for dep in spec.deps],
@@ -49,7 +48,6 @@ def _asset(asset: dg.AssetsDefinition) -> dict[str, Any]:
         "pool": asset.op.pool,
         "io_manager_key": io_manager_key,
         "resource_keys": sorted(set(asset.required_resource_keys) - {io_manager_key}),
-        "fresh": freshness is not None,
     }
 
 
@@ -57,7 +55,12 @@ def _checks(checks: dg.AssetChecksDefinition) -> dict[str, Any]:
     return {
         "name": checks.node_def.name,
         "specs": [
-            [spec.name, spec.asset_key.to_user_string(), spec.description]
+            [
+                spec.name,
+                spec.asset_key.to_user_string(),
+                spec.description,
+                spec.partitions_def is not None,
+            ]
             for spec in checks.check_specs
         ],
     }
@@ -72,7 +75,6 @@ def describe(defs: dg.Definitions, settings: Any, path: Path) -> None:
     description = {
         "first_date": settings.first_date.isoformat(),
         "timezone": settings.timezone,
-        "fresh_by_hour": settings.fresh_by_hour,
         "daily": [settings.daily_hour, settings.daily_minute],
         "schedule": schedule.name,
         "sensors": {

@@ -3,10 +3,10 @@
 :func:`plain_definitions` builds, from the JSON description of what our location built
 (:mod:`benchmarks.location_description`), the same Dagster objects with ``dagster`` alone,
 as a data engineer would write them by hand: one ``@dg.asset`` per asset with the same
-partitions, backfill policy, pool, freshness policy, kinds, owners, tags, metadata (column
-schemas, table names, view SQL) and resources; one subsettable ``@dg.multi_asset_check`` of
-partitioned specs per table; an asset job with its partitioned schedule, a sensor over every
-asset and a run-failure sensor; a configurable warehouse, IO manager and source resources;
+partitions, backfill policy, pool, kinds, owners, tags, metadata (column
+schemas, table names, view SQL) and resources; one subsettable ``@dg.multi_asset_check`` per
+group of checks (partitioned specs where ours are); an asset job with its partitioned schedule,
+a sensor over every asset for each of our sensors and a run-failure sensor; a configurable warehouse, IO manager and source resources;
 each extract asset calling its table's extraction in the team's modules, when given. The
 process that builds it imports no ``analytics_assets`` code, so the difference is what our
 assembly costs.
@@ -107,7 +107,6 @@ def _metadata(described: dict[str, list[Any]]) -> dict[str, Any]:
 def _plain_asset(
     a: dict[str, Any],
     partitions: dg.PartitionsDefinition,
-    fresh: dg.FreshnessPolicy | None,
     read: Extraction | None,
 ) -> dg.AssetsDefinition:
     common: dict[str, Any] = {
@@ -119,7 +118,6 @@ def _plain_asset(
         "owners": a["owners"] or None,
         "group_name": a["group"],
         "pool": a["pool"],
-        "freshness_policy": fresh if a["fresh"] else None,
         "description": a["description"],
         "tags": a["tags"] or None,
         "metadata": _metadata(a["metadata"]),
@@ -148,8 +146,10 @@ def _plain_checks(
     c: dict[str, Any], partitions: dg.PartitionsDefinition
 ) -> dg.AssetChecksDefinition:
     specs = [
-        dg.AssetCheckSpec(name, asset=asset, description=text, partitions_def=partitions)
-        for name, asset, text in c["specs"]
+        dg.AssetCheckSpec(
+            name, asset=asset, description=text, partitions_def=partitions if daily else None
+        )
+        for name, asset, text, daily in c["specs"]
     ]
 
     @dg.multi_asset_check(name=c["name"], specs=specs, can_subset=True)
@@ -161,21 +161,35 @@ def _plain_checks(
     return checks
 
 
+_FAILURE_SENSOR = "notify_run_failures"
+
+
+def _plain_sensor(
+    name: str, keys: list[dg.AssetKey], interval: int, text: str | None
+) -> dg.SensorDefinition:
+    @dg.sensor(
+        name=name,
+        asset_selection=keys,
+        minimum_interval_seconds=interval,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=text,
+    )
+    def sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+        return dg.SensorResult(run_requests=[])
+
+    return sensor
+
+
 def plain_definitions(path: Path, team: Mapping[str, Extraction] | None = None) -> dg.Definitions:
     """The definitions :func:`describe` wrote, built with plain Dagster; an extract asset
     calls the team's extraction of its table in ``team``, where there is one."""
     d = json.loads(path.read_text())
     partitions = dg.DailyPartitionsDefinition(start_date=d["first_date"], timezone=d["timezone"])
-    fresh = dg.FreshnessPolicy.cron(
-        deadline_cron=f"0 {d['fresh_by_hour']} * * *",
-        lower_bound_delta=dt.timedelta(hours=d["fresh_by_hour"]),
-        timezone=d["timezone"],
-    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.BetaWarning)
         warnings.simplefilter("ignore", dg.PreviewWarning)
         assets = [
-            _plain_asset(a, partitions, fresh, (team or {}).get(a["name"])) for a in d["assets"]
+            _plain_asset(a, partitions, (team or {}).get(a["name"])) for a in d["assets"]
         ]
         checks = [_plain_checks(c, partitions) for c in d["checks"]]
     keys = [asset.key for asset in assets]
@@ -190,21 +204,11 @@ def plain_definitions(path: Path, team: Mapping[str, Extraction] | None = None) 
         default_status=dg.DefaultScheduleStatus.RUNNING,
         name=d["schedule"],
     )
-    catch_up_interval, catch_up_text = d["sensors"].pop("catch_up_missing_days")
-    ((failure_name, (_, failure_text)),) = d["sensors"].items()
-
-    @dg.sensor(
-        name="catch_up_missing_days",
-        asset_selection=keys,
-        minimum_interval_seconds=catch_up_interval,
-        default_status=dg.DefaultSensorStatus.RUNNING,
-        description=catch_up_text,
-    )
-    def catch_up(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-        return dg.SensorResult(run_requests=[])
+    _, failure_text = d["sensors"].pop(_FAILURE_SENSOR)
+    sensors = [_plain_sensor(name, keys, *described) for name, described in d["sensors"].items()]
 
     @dg.run_failure_sensor(
-        name=failure_name, default_status=dg.DefaultSensorStatus.RUNNING, description=failure_text
+        name=_FAILURE_SENSOR, default_status=dg.DefaultSensorStatus.RUNNING, description=failure_text
     )
     def notify(context: dg.RunFailureSensorContext) -> None:
         return None
@@ -217,7 +221,7 @@ def plain_definitions(path: Path, team: Mapping[str, Extraction] | None = None) 
         assets=assets,
         asset_checks=checks,
         schedules=[schedule],
-        sensors=[catch_up, notify],
+        sensors=[*sensors, notify],
         resources=resources,
         executor=dg.in_process_executor,
         metadata=d["metadata"],

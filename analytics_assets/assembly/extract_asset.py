@@ -7,7 +7,6 @@ failures are retried (:mod:`analytics_assets.assembly.retries`).
 """
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,15 +30,10 @@ from analytics_assets.warehouse.limits import refuse_too_many_days
 
 @dataclass(frozen=True)
 class RunPolicy:
-    """How extract assets behave in runs: retries of transient failures, freshness deadline.
-
-    ``fresh_by_hour``: the hour (local time) by which yesterday's partition should exist;
-    the UI flags the asset as late after it. None: no freshness policy.
-    """
+    """How extract assets behave in runs: retries of transient failures."""
 
     max_retries: int = 0
     retry_delay_seconds: float = 20.0
-    fresh_by_hour: int | None = None
 
 
 def column_schema(spec: TableSpec) -> dg.TableSchema:
@@ -59,18 +53,6 @@ def column_schema(spec: TableSpec) -> dg.TableSchema:
 
 def days_of(context: dg.AssetExecutionContext) -> list[dt.date]:
     return [dt.date.fromisoformat(key) for key in context.partition_keys]
-
-
-@functools.cache
-def _freshness(policy: RunPolicy, tz: str) -> dg.FreshnessPolicy | None:
-    """One shared policy per (policy, zone): building one walks a thousand cron ticks (15 ms)."""
-    if policy.fresh_by_hour is None:
-        return None
-    return dg.FreshnessPolicy.cron(
-        deadline_cron=f"0 {policy.fresh_by_hour} * * *",
-        lower_bound_delta=dt.timedelta(hours=policy.fresh_by_hour),
-        timezone=tz,
-    )
 
 
 def _stage_with_retries(
@@ -121,7 +103,6 @@ def build_extract_asset(
         group_name=names.extract_group,
         # One writer per table at a time: runs touching the same table queue (dagster.yaml).
         pool=names.pool(spec.name),
-        freshness_policy=_freshness(policy, partitions_def.timezone),
         description=spec.description or None,
         tags={"extractor_kind": spec.kind.value},
         metadata={

@@ -25,6 +25,8 @@ DELTA_GROUP = "delta_views"
 DAILY_JOB = "daily_extract"
 CATCH_UP_SENSOR = "catch_up_missing_days"
 FAILURE_SENSOR = "notify_run_failures"
+FRESHNESS_SENSOR = "check_latest_day_on_time"
+FRESHNESS_CHECKS = "freshness_checks"
 
 
 def check_key_prefix(prefix: tuple[str, ...]) -> tuple[str, ...]:
@@ -97,3 +99,11 @@ class LocationNames:
     @property
     def failure_sensor(self) -> str:
         return self._named(FAILURE_SENSOR)
+
+    @property
+    def freshness_sensor(self) -> str:
+        return self._named(FRESHNESS_SENSOR)
+
+    @property
+    def freshness_checks(self) -> str:
+        return self._named(FRESHNESS_CHECKS)

@@ -12,3 +12,13 @@ def daily_partitions(settings: Settings) -> dg.DailyPartitionsDefinition:
     return dg.DailyPartitionsDefinition(
         start_date=settings.start.isoformat(), timezone=settings.zone
     )
+
+
+def partitions_of(
+    repository_def: dg.RepositoryDefinition | None, asset_key: dg.AssetKey
+) -> dg.TimeWindowPartitionsDefinition:
+    """The daily partitions of ``asset_key`` in the definitions a sensor or a check runs in."""
+    assert repository_def is not None
+    partitions = repository_def.asset_graph.get(asset_key).partitions_def
+    assert isinstance(partitions, dg.TimeWindowPartitionsDefinition)
+    return partitions

@@ -26,6 +26,7 @@ import dagster as dg
 
 from analytics_assets.assembly.dagster_private import days_in_unfinished_backfills
 from analytics_assets.assembly.location_names import LocationNames
+from analytics_assets.assembly.partitions import partitions_of
 from analytics_assets.assembly.run_tags import RANGE_END_TAG, RANGE_START_TAG
 from analytics_assets.automation import clock
 from analytics_assets.automation.catch_up_checks import (
@@ -41,18 +42,10 @@ from analytics_assets.automation.failed_runs import (
     configuration_failed_days,
     recent_failed_runs,
 )
+from analytics_assets.automation.freshness import is_data_check
 
 CATCH_UP_TAG = "analytics/catch_up"
 SENSOR_NAME = LocationNames().catch_up_sensor
-
-
-def _partitions_def(
-    context: dg.SensorEvaluationContext, asset_key: dg.AssetKey
-) -> dg.TimeWindowPartitionsDefinition:
-    assert context.repository_def is not None
-    partitions = context.repository_def.asset_graph.get(asset_key).partitions_def
-    assert isinstance(partitions, dg.TimeWindowPartitionsDefinition)
-    return partitions
 
 
 def asset_families(
@@ -190,7 +183,7 @@ def build_catch_up_sensor(
         ),
     )
     def catch_up_missing_days(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-        partitions = _partitions_def(context, asset_keys[0])
+        partitions = partitions_of(context.repository_def, asset_keys[0])
         now = clock.now()
         all_keys = partitions.get_partition_keys(current_time=now)
         if all_keys and schedule_owns_newest_day(
@@ -220,7 +213,8 @@ def build_catch_up_sensor(
             retry_whole=released,
         )
         assert context.repository_def is not None
-        check_keys = sorted(context.repository_def.asset_graph.asset_check_keys)
+        graph = context.repository_def.asset_graph
+        check_keys = sorted(filter(is_data_check, graph.asset_check_keys))
         requests, cursor.unchecked = history_checks(
             cursor.unchecked,
             statuses,

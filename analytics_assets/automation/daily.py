@@ -19,6 +19,7 @@ def build_daily_schedule(
     minute: int,
     running: bool = True,
     names: LocationNames = LocationNames(),
+    unplanned_checks: Sequence[dg.AssetCheckKey] = (),
 ):  # the type build_schedule_from_partitioned_job returns (an unresolved schedule) is private
     """Runs at ``hour:minute`` in the partitions' time zone for the last complete local day.
 
@@ -27,7 +28,8 @@ def build_daily_schedule(
     """
     job = dg.define_asset_job(
         names.daily_job,
-        selection=dg.AssetSelection.assets(*asset_keys),
+        selection=dg.AssetSelection.assets(*asset_keys)
+        - dg.AssetSelection.checks(*unplanned_checks),
         description="Yesterday's rows of every extractor, then its delta view.",
     )
     return dg.build_schedule_from_partitioned_job(

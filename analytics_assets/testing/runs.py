@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import dagster as dg
 
 from analytics_assets.assembly.run_tags import RANGE_END_TAG, RANGE_START_TAG
+from analytics_assets.automation.freshness import is_data_check
 from analytics_assets.extract.schema import check_identifier
 from analytics_assets.settings import Settings
 from analytics_assets.testing.locations import (
@@ -123,10 +124,13 @@ def materialize(
     last_day = as_date(last) if last is not None else first_day
     settings = settings or location_settings(first_day)
     definitions = location_definitions(extractors, warehouse, settings, sources=sources)
-    selected = [*(definitions.assets or ()), *((definitions.asset_checks or ()) if checks else ())]
+    everything = [*(definitions.assets or ()), *(definitions.asset_checks or ())]
     one_day = first_day == last_day
     result = dg.materialize(
-        selected,  # type: ignore[arg-type]  # checks are assets definitions to materialize()
+        everything,  # type: ignore[arg-type]  # checks are assets definitions to materialize()
+        selection=dg.AssetSelection.all() - _freshness_checks(definitions)
+        if checks
+        else dg.AssetSelection.all().without_checks(),
         resources=definitions.resources,
         partition_key=first_day.isoformat() if one_day else None,
         tags=None
@@ -136,6 +140,12 @@ def materialize(
         raise_on_error=raise_on_error,
     )
     return Materialized(result, warehouse)
+
+
+def _freshness_checks(definitions: dg.Definitions) -> dg.AssetSelection:
+    """The checks a run of days leaves out: the freshness checks, evaluated by their sensor."""
+    keys = definitions.resolve_asset_graph().asset_check_keys
+    return dg.AssetSelection.checks(*(key for key in keys if not is_data_check(key)))
 
 
 def run_checks(
@@ -152,7 +162,7 @@ def run_checks(
     definitions = location_definitions(extractors, warehouse, settings, sources=sources)
     result = dg.materialize(
         [*(definitions.assets or ()), *(definitions.asset_checks or ())],  # type: ignore[list-item]
-        selection=dg.AssetSelection.all_asset_checks(),
+        selection=dg.AssetSelection.all_asset_checks() - _freshness_checks(definitions),
         resources=definitions.resources,
         instance=instance,
         raise_on_error=False,

@@ -65,6 +65,7 @@ def dev(host: str, port: int, verbose: bool) -> None:
     """Start the embedded BigQuery, seed the demo source, and run `dagster dev`."""
     from analytics_assets.local.config import EMULATOR_PROJECT, load_emulator_settings
     from analytics_assets.local.emulator_process import EmbeddedEmulator
+    from analytics_assets.local.emulator_supervisor import EmulatorSupervisor
     from analytics_assets.local.network import emulator_url, is_healthy
 
     settings = _settings()
@@ -88,10 +89,12 @@ def dev(host: str, port: int, verbose: bool) -> None:
                 emulator.data_dir, emulator.port, EMULATOR_PROJECT, detached=False, wait=False
             )
         environ["BIGQUERY_EMULATOR_URL"] = url
+    supervisor = None
     try:
         _seed_demo_source(settings)  # while the emulator starts: the seed does not need it
         if owned_emulator is not None:
             owned_emulator.wait_until_healthy()
+            supervisor = EmulatorSupervisor(owned_emulator, EMULATOR_PROJECT, say=_warn).start()
         click.echo(f"Starting dagster dev on http://{host}:{port}")
         code = run_dagster_dev(host, port, environ, verbose)
     except KeyboardInterrupt:  # Ctrl-C before dagster dev was running
@@ -99,8 +102,12 @@ def dev(host: str, port: int, verbose: bool) -> None:
     finally:
         if owned_emulator is not None:
             click.echo("Stopping the embedded BigQuery emulator")
-            owned_emulator.stop()
+            (supervisor or owned_emulator).stop()
     sys.exit(code)
+
+
+def _warn(message: str) -> None:
+    click.secho(message, fg="yellow", err=True)
 
 
 @main.group()

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from analytics_assets.local.config import EMULATOR_PROJECT
 from analytics_assets.local.emulator_process import EmbeddedEmulator
 from analytics_assets.local.network import free_port
 from analytics_assets.testing import emulator_client, materialize
-from analytics_assets.warehouse.api_retries import EMULATOR_RETRY_SECONDS
+from analytics_assets.warehouse.api_retries import EMULATOR_PROBE_SECONDS, EMULATOR_RETRY_SECONDS
 from analytics_assets.warehouse.resource import BigQueryWarehouse
 from analytics_assets.warehouse.sql import replace_script
 from analytics_assets_tests.test_dataset_governance import VisitsExtractor
@@ -156,7 +157,24 @@ def test_a_run_on_a_dead_emulator_fails_within_a_bounded_time_naming_it(tmp_path
     assert not run.success
     assert run.errors[0].startswith(
         f"WarehouseUnreachableError: the BigQuery emulator at {dead} does not answer "
-        f"(ConnectionError, retried up to {EMULATOR_RETRY_SECONDS:g} s); is it running?"
-    )
-    # One call retried for 20 s ends the run: not the client's default of ten minutes.
+        f"(ConnectionError, nothing within {EMULATOR_PROBE_SECONDS:g} s); is it running?"
+    ), run.errors
+    # The run's first call probes the emulator: not the client's default of ten minutes.
     assert elapsed < 3 * EMULATOR_RETRY_SECONDS
+
+
+def test_a_run_on_a_hung_emulator_fails_in_seconds_naming_it_not_after_a_minute(tmp_path):
+    with socket.socket() as hung:  # accepts connections (the kernel's backlog), never answers
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(16)
+        url = f"http://127.0.0.1:{hung.getsockname()[1]}"
+        warehouse = BigQueryWarehouse(project=EMULATOR_PROJECT, dataset="hung", emulator_url=url)
+        started = time.monotonic()
+        run = materialize(VisitsExtractor, warehouse, "2024-01-02", raise_on_error=False)
+        elapsed = time.monotonic() - started
+    assert run.errors[0].startswith(
+        f"WarehouseUnreachableError: the BigQuery emulator at {url} does not answer "
+        f"(ReadTimeout, nothing within {EMULATOR_PROBE_SECONDS:g} s); is it running?"
+    ), run.errors
+    assert "restarts a stopped or hung embedded emulator" in run.errors[0]
+    assert elapsed < EMULATOR_RETRY_SECONDS  # was 61 s: the client's 60 s read timeout

@@ -3,13 +3,13 @@
 :func:`plain_definitions` builds, from the JSON description of what our location built
 (:mod:`benchmarks.location_description`), the same Dagster objects with ``dagster`` alone,
 as a data engineer would write them by hand: one ``@dg.asset`` per asset with the same
-partitions, backfill policy, pool, kinds, owners, tags, metadata (column
-schemas, table names, view SQL) and resources; one subsettable ``@dg.multi_asset_check`` per
-group of checks (partitioned specs where ours are); an asset job with its partitioned schedule,
-a sensor over every asset for each of our sensors and a run-failure sensor; a configurable warehouse, IO manager and source resources;
-each extract asset calling its table's extraction in the team's modules, when given. The
-process that builds it imports no ``analytics_assets`` code, so the difference is what our
-assembly costs.
+partitions, backfill policy, pool, kinds, owners, tags, metadata (column schemas, table names,
+view SQL) and resources; one subsettable ``@dg.multi_asset_check`` per group of checks
+(partitioned specs where ours are); an asset job with its partitioned schedule, a sensor over
+every asset for each of our sensors and a run-failure sensor; a configurable warehouse, IO
+manager and source resources; each extract asset calling its table's extraction in the
+team's modules, when given. The process that builds it imports no ``analytics_assets`` code,
+so the difference is what our assembly costs.
 """
 
 # No `from __future__ import annotations`: Dagster reads the context annotations at runtime.
@@ -188,9 +188,7 @@ def plain_definitions(path: Path, team: Mapping[str, Extraction] | None = None) 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.BetaWarning)
         warnings.simplefilter("ignore", dg.PreviewWarning)
-        assets = [
-            _plain_asset(a, partitions, (team or {}).get(a["name"])) for a in d["assets"]
-        ]
+        assets = [_plain_asset(a, partitions, (team or {}).get(a["name"])) for a in d["assets"]]
         checks = [_plain_checks(c, partitions) for c in d["checks"]]
     keys = [asset.key for asset in assets]
     hour, minute = d["daily"]
@@ -208,7 +206,9 @@ def plain_definitions(path: Path, team: Mapping[str, Extraction] | None = None) 
     sensors = [_plain_sensor(name, keys, *described) for name, described in d["sensors"].items()]
 
     @dg.run_failure_sensor(
-        name=_FAILURE_SENSOR, default_status=dg.DefaultSensorStatus.RUNNING, description=failure_text
+        name=_FAILURE_SENSOR,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=failure_text,
     )
     def notify(context: dg.RunFailureSensorContext) -> None:
         return None

@@ -188,7 +188,7 @@ class EmbeddedEmulator:
         while not is_healthy(self.url, timeout=min(1.0, timeout)):
             if not self.is_running():
                 raise EmulatorStartError(
-                    f"the process exited with code {self._exit_code()} before answering",
+                    f"the process exited with code {self.exit_code()} before answering",
                     port=self.port,
                     data_dir=self.data_dir,
                     log_path=self.log_path,
@@ -202,7 +202,8 @@ class EmbeddedEmulator:
                 )
             time.sleep(POLL_INTERVAL_SECONDS)
 
-    def _exit_code(self) -> int | None:
+    def exit_code(self) -> int | None:
+        """The exit code of a process started here once it has ended; None otherwise."""
         return self._process.poll() if self._process is not None else None
 
     def _write_pid_file(self) -> None:

@@ -2,12 +2,14 @@
 
 google-cloud-bigquery retries a call that gets no answer, a 429 or a 5xx for up to 600 s
 (and a query job's polling as long again): right for Google's BigQuery, whose outages
-are transient and remote. An emulator on this machine that refuses connections is not
-coming back by itself (the embedded one is restarted by the next run, not during this
-one), so with an emulator each call gives up after :data:`EMULATOR_RETRY_SECONDS` and
-the run fails with :class:`WarehouseUnreachableError` saying what to do, within about a
-minute instead of about ten. Nothing is written by a failed call: the days keep their
-previous contents (:mod:`.day_replace`).
+are transient and remote. An emulator on this machine that refuses connections or hangs
+is not coming back within a call's retries (`analytics-assets dev` restarts the embedded
+one within seconds, for the run's next attempt), so with an emulator a run's first call
+probes it (:func:`probe_emulator`: any answer within :data:`EMULATOR_PROBE_SECONDS`), each
+call gives up after :data:`EMULATOR_RETRY_SECONDS`, and the run fails with
+:class:`WarehouseUnreachableError` saying what to do, in seconds instead of about ten
+minutes. Nothing is written by a failed call: the days keep their previous contents
+(:mod:`.day_replace`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from google.cloud.bigquery.retry import DEFAULT_JOB_RETRY
 
 #: With an emulator, how long one API call (or a job's polling) is retried.
 EMULATOR_RETRY_SECONDS = 20.0
+#: With an emulator, how long a run's first call waits for any answer: a stopped or hung
+#: emulator (which accepts connections and never answers) fails the run in seconds.
+EMULATOR_PROBE_SECONDS = 3.0
 
 
 class WarehouseUnreachableError(RuntimeError):
@@ -50,18 +55,42 @@ class Retries:
         )
 
 
+_NO_ANSWER = (requests.ConnectionError, requests.Timeout, ConnectionError)
+
+
+def _unreachable(endpoint: str, detail: str) -> WarehouseUnreachableError:
+    return WarehouseUnreachableError(
+        f"the BigQuery emulator at {endpoint} does not answer ({detail}); is it running? "
+        "`analytics-assets dev` restarts a stopped or hung embedded emulator within seconds "
+        "(the run's retry then finds it); otherwise start it with `analytics-assets emulator "
+        "start`, or check BIGQUERY_EMULATOR_URL. Nothing was written: the days keep their "
+        "previous contents"
+    )
+
+
+def probe_emulator(endpoint: str, project: str) -> None:
+    """Raise :class:`WarehouseUnreachableError` unless the emulator at ``endpoint`` answers
+    a request (any status) within :data:`EMULATOR_PROBE_SECONDS`."""
+    try:
+        requests.get(
+            f"{endpoint.rstrip('/')}/bigquery/v2/projects/{project}/datasets",
+            params={"maxResults": 1},
+            timeout=EMULATOR_PROBE_SECONDS,
+        )
+    except _NO_ANSWER as error:
+        detail = f"{type(error).__name__}, nothing within {EMULATOR_PROBE_SECONDS:g} s"
+        raise _unreachable(endpoint, detail) from error
+
+
 @contextmanager
 def explain_unreachable(endpoint: str | None) -> Iterator[None]:
-    """Turn "gave up connecting" to an emulator into an error saying what to do."""
+    """Turn "gave up connecting" to an emulator, or waiting for it, into an error saying
+    what to do."""
     try:
         yield
-    except (RetryError, requests.ConnectionError) as error:
+    except (RetryError, *_NO_ANSWER) as error:
         cause = error.cause if isinstance(error, RetryError) else error
-        if endpoint is None or not isinstance(cause, requests.ConnectionError | ConnectionError):
+        if endpoint is None or not isinstance(cause, _NO_ANSWER):
             raise
-        raise WarehouseUnreachableError(
-            f"the BigQuery emulator at {endpoint} does not answer ({type(cause).__name__}, "
-            f"retried up to {EMULATOR_RETRY_SECONDS:g} s); is it running? Start it with "
-            "`analytics-assets emulator start` (or `analytics-assets dev`), or check "
-            "BIGQUERY_EMULATOR_URL. Nothing was written: the days keep their previous contents"
-        ) from error
+        detail = f"{type(cause).__name__}, retried up to {EMULATOR_RETRY_SECONDS:g} s"
+        raise _unreachable(endpoint, detail) from error

@@ -30,12 +30,15 @@ from analytics_assets.warehouse.dataset_governance import (
 from analytics_assets.warehouse.limits import check_location, check_maximum_bytes_billed
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     import pandas as pd
     from google.cloud import bigquery
     from google.cloud.bigquery.table import RowIterator
 
     from analytics_assets.rows.staging import StagedRows
     from analytics_assets.warehouse.api_retries import Retries
+    from analytics_assets.warehouse.restatement import Restated
     from analytics_assets.warehouse.tables import TableManager
 
 _LABEL_VALUE_MAX = 63
@@ -131,6 +134,10 @@ class BigQueryWarehouse(dg.ConfigurableResource):
             )
 
             endpoint = self._endpoint = self.endpoint()
+            if self.uses_emulator and endpoint:
+                from analytics_assets.warehouse.api_retries import probe_emulator
+
+                probe_emulator(endpoint, self.project)
             options = ClientOptions(api_endpoint=endpoint) if endpoint else None
             if self.sends_no_credentials():
                 credentials: Any = AnonymousCredentials()
@@ -214,16 +221,16 @@ class BigQueryWarehouse(dg.ConfigurableResource):
             )
             return job.result(retry=retries.api, job_retry=retries.job)
 
-    def write_days(self, staged: StagedRows) -> str:
-        """Create what is missing, check the schema, and atomically replace the staged days."""
+    def write_days(self, staged: StagedRows) -> dict[dt.date, Restated]:
+        """Create what is missing, check the schema, and atomically replace the staged days
+        whose rows differ from the table's; what became of each day."""
         from analytics_assets.warehouse.day_replace import DayReplacer
 
         tables = self.tables()
         with self._unreachable():
             tables.ensure_dataset()
             tables.ensure_table(staged.spec)
-            DayReplacer(tables, self.query_config(staged.spec.name)).replace_days(staged)
-        return tables.table_id(staged.spec.name)
+            return DayReplacer(tables, self.query_config(staged.spec.name)).replace_days(staged)
 
     def read_days(
         self, table: str, days: Sequence[Any] | None, columns: Sequence[str] | None = None

@@ -11,6 +11,7 @@ else the folder's ``dagster.yaml``, else the packaged one (:mod:`analytics_asset
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -31,6 +32,10 @@ SUPERSEDED_DEV_WARNING = "ignore:Function `dev_command` is superseded:FutureWarn
 #: DAGSTER_EVENT_BATCH_SIZE: Dagster then hands a run's per-day events to the event storage in
 #: batches, which the local one stores in a few INSERTs (``local/event_storage.py``).
 EVENT_BATCH_SIZE = "10000"
+#: dagster dev's line when its webserver or daemon died: it then stops, and exits 0.
+_SERVICE_DIED = re.compile(
+    r"(dagster-(?:webserver|daemon)) process shut down unexpectedly with return code (-?\d+)"
+)
 
 
 def dagster_home(environ: dict[str, str], local_dir: Path) -> str:
@@ -90,49 +95,67 @@ def dagster_dev_command(host: str, port: int, verbose: bool) -> list[str]:
     ]  # fmt: skip
 
 
-def run_dagster_dev(host: str, port: int, environ: dict[str, str], verbose: bool) -> int:
-    """Run ``dagster dev`` in its own process group; on exit, stop whatever it left behind.
+def run_dagster_dev(
+    host: str,
+    port: int,
+    environ: dict[str, str],
+    verbose: bool,
+    command: list[str] | None = None,
+) -> int:
+    """Run ``dagster dev`` (or ``command``) in its own process group; on exit, stop whatever
+    it left behind; its exit code, or 1 when its webserver or daemon died (it then exits 0).
 
     Ctrl-C and SIGTERM are forwarded to it. Its code servers otherwise linger until their
     heartbeat times out (about 45 s) when it is stopped in the middle of a run. Unless
     ``verbose``, its output goes through :class:`~analytics_assets.dev_terminal.QuietFilter`.
     """
     process = subprocess.Popen(
-        dagster_dev_command(host, port, verbose),
-        env=environ if verbose else {**environ, "PYTHONUNBUFFERED": "1"},
+        command or dagster_dev_command(host, port, verbose),
+        env={**environ, "PYTHONUNBUFFERED": "1"},
         preexec_fn=_restore_default_signals,
         start_new_session=True,
-        stdout=None if verbose else subprocess.PIPE,
-        stderr=None if verbose else subprocess.STDOUT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
 
     def forward(signum: int, _frame: object) -> None:
         process.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
 
-    signal.signal(signal.SIGINT, forward)
-    signal.signal(signal.SIGTERM, forward)
+    forwarded = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, forward) for signum in forwarded}
     threading.Thread(target=_announce_ui, args=(host, port, process), daemon=True).start()
     # Read in a thread: processes dagster dev leaves behind keep the pipe open, and must not
     # keep this one from stopping them.
-    printer = threading.Thread(target=_print_quietly, args=(process.stdout,), daemon=True)
-    if process.stdout is not None:
-        printer.start()
+    died: list[str] = []
+    printer = threading.Thread(
+        target=_print_output, args=(process.stdout, verbose, died), daemon=True
+    )
+    printer.start()
     try:
         code = process.wait()
     finally:
         _stop_process_group(process.pid)
-        if printer.is_alive():
-            printer.join(timeout=5)
+        printer.join(timeout=5)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if died and code == 0:
+        click.secho(f"analytics-assets dev: {died[0]}; Dagster stopped.", fg="red", err=True)
+        return 1
     return code
 
 
-def _print_quietly(output: IO[bytes]) -> None:
+def _print_output(output: IO[bytes] | None, verbose: bool, died: list[str]) -> None:
+    """Print ``output`` (quietly unless ``verbose``), noting in ``died`` which of dagster
+    dev's services shut down unexpectedly."""
     from analytics_assets.dev_terminal import QuietFilter
 
-    quiet = QuietFilter()
-    for raw in output:
+    quiet = None if verbose else QuietFilter()
+    for raw in output or ():
         line = raw.decode(errors="replace")
-        shown = quiet.feed(line)
+        service = _SERVICE_DIED.search(line)
+        if service is not None:
+            died.append(f"{service[1]} stopped unexpectedly (return code {service[2]})")
+        shown = [line] if quiet is None else quiet.feed(line)
         if shown:
             sys.stdout.write("".join(shown))
             sys.stdout.flush()

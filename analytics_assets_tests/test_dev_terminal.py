@@ -7,7 +7,14 @@ The whole command during a real catch-up is tested in test_browser_user_day.py (
 
 from __future__ import annotations
 
+import os
+import sys
+
+import pytest
+
+from analytics_assets.dev_stack import run_dagster_dev
 from analytics_assets.dev_terminal import QuietFilter
+from analytics_assets.local.network import free_port
 
 RUN = "__ASSET_JOB - ecf0cf4c-d892-45c7-8110-d2a7cf743a80 - 5696"
 T = "2026-11-29 17:06:09 +0000"
@@ -156,3 +163,25 @@ def test_the_same_error_in_another_run_is_printed_whole_again():
     other_run = FAILED_RUN_OUTPUT.replace(RUN, RUN.replace("ecf0cf4c", "0badf00d"))
     kept = _kept(FAILED_RUN_OUTPUT + other_run)
     assert "\n".join(kept).count(USER_FRAME.rstrip("\n")) == 2
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_a_dead_daemon_makes_the_dev_command_exit_non_zero_saying_so(verbose, capsys):
+    # dagster dev's own words when its daemon dies, after which it stops and exits 0
+    died = "dagster-daemon process shut down unexpectedly with return code 1"
+    command = [
+        sys.executable,
+        "-c",
+        f"print('{T} - dagster - ERROR - An unexpected exception has occurred'); print('{died}')",
+    ]
+    code = run_dagster_dev("127.0.0.1", free_port(), dict(os.environ), verbose, command)
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        "analytics-assets dev: dagster-daemon stopped unexpectedly (return code 1); "
+        "Dagster stopped."
+    )
+
+
+def test_a_clean_stop_keeps_the_dev_command_s_exit_code():
+    command = [sys.executable, "-c", "print('Dagster services shut down.')"]
+    assert run_dagster_dev("127.0.0.1", free_port(), dict(os.environ), False, command) == 0

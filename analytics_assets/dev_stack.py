@@ -10,6 +10,7 @@ else the folder's ``dagster.yaml``, else the packaged one (:mod:`analytics_asset
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -22,6 +23,8 @@ from typing import IO
 
 import click
 
+from analytics_assets.dev_run_ends import POLL_SECONDS, RunEndWatcher
+
 WORKSPACE_FILE = "workspace.yaml"
 PROJECT_FILE = "pyproject.toml"
 #: ``dagster dev`` warns on every start that ``dg dev`` supersedes it. ``dg dev -w`` runs the
@@ -32,6 +35,7 @@ SUPERSEDED_DEV_WARNING = "ignore:Function `dev_command` is superseded:FutureWarn
 #: DAGSTER_EVENT_BATCH_SIZE: Dagster then hands a run's per-day events to the event storage in
 #: batches, which the local one stores in a few INSERTs (``local/event_storage.py``).
 EVENT_BATCH_SIZE = "10000"
+_PRINTING = threading.Lock()
 #: dagster dev's line when its webserver or daemon died: it then stops, and exits 0.
 _SERVICE_DIED = re.compile(
     r"(dagster-(?:webserver|daemon)) process shut down unexpectedly with return code (-?\d+)"
@@ -123,13 +127,12 @@ def run_dagster_dev(
 
     forwarded = (signal.SIGINT, signal.SIGTERM)
     previous = {signum: signal.signal(signum, forward) for signum in forwarded}
-    threading.Thread(target=_announce_ui, args=(host, port, process), daemon=True).start()
+    ends = None if verbose else RunEndWatcher(f"http://{host}:{port}")
+    threading.Thread(target=_announce_ui, args=(host, port, process, ends), daemon=True).start()
     # Read in a thread: processes dagster dev leaves behind keep the pipe open, and must not
     # keep this one from stopping them.
     died: list[str] = []
-    printer = threading.Thread(
-        target=_print_output, args=(process.stdout, verbose, died), daemon=True
-    )
+    printer = threading.Thread(target=_print_output, args=(process.stdout, ends, died), daemon=True)
     printer.start()
     try:
         code = process.wait()
@@ -144,25 +147,36 @@ def run_dagster_dev(
     return code
 
 
-def _print_output(output: IO[bytes] | None, verbose: bool, died: list[str]) -> None:
-    """Print ``output`` (quietly unless ``verbose``), noting in ``died`` which of dagster
-    dev's services shut down unexpectedly."""
+def _print_output(output: IO[bytes] | None, ends: RunEndWatcher | None, died: list[str]) -> None:
+    """Print ``output`` (quietly when ``ends`` watches what it shows, else all of it), noting
+    in ``died`` which of dagster dev's services shut down unexpectedly."""
     from analytics_assets.dev_terminal import QuietFilter
 
-    quiet = None if verbose else QuietFilter()
+    quiet = None if ends is None else QuietFilter()
     for raw in output or ():
         line = raw.decode(errors="replace")
         service = _SERVICE_DIED.search(line)
         if service is not None:
             died.append(f"{service[1]} stopped unexpectedly (return code {service[2]})")
         shown = [line] if quiet is None else quiet.feed(line)
-        if shown:
-            sys.stdout.write("".join(shown))
+        if ends is not None:
+            for kept in shown:
+                ends.saw(kept)
+        _write(shown)
+
+
+def _write(lines: list[str]) -> None:
+    if lines:
+        with _PRINTING:
+            sys.stdout.write("".join(lines))
             sys.stdout.flush()
 
 
-def _announce_ui(host: str, port: int, process: subprocess.Popen[bytes]) -> None:
-    """Print where the UI is once it answers (the quiet terminal drops Dagster's own line)."""
+def _announce_ui(
+    host: str, port: int, process: subprocess.Popen[bytes], ends: RunEndWatcher | None
+) -> None:
+    """Print where the UI is once it answers (the quiet terminal drops Dagster's own line),
+    then the ends of runs that could not print their own."""
     import httpx
 
     url = f"http://{host}:{port}"
@@ -170,10 +184,15 @@ def _announce_ui(host: str, port: int, process: subprocess.Popen[bytes]) -> None
         try:
             if httpx.get(f"{url}/server_info", timeout=2).status_code == 200:
                 click.echo(f"Dagster UI ready at {url}")
-                return
+                break
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
+    while ends is not None and process.poll() is None:
+        time.sleep(POLL_SECONDS)
+        # the webserver busy or stopping: the next poll asks again
+        with contextlib.suppress(httpx.HTTPError, ValueError, KeyError, TypeError):
+            _write(ends.untold_ends())
 
 
 def _stop_process_group(group: int, grace_seconds: float = 10.0) -> None:

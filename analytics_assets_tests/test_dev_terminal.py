@@ -12,9 +12,11 @@ import sys
 
 import pytest
 
+from analytics_assets.dev_run_ends import RunEndWatcher
 from analytics_assets.dev_stack import run_dagster_dev
 from analytics_assets.dev_terminal import QuietFilter
 from analytics_assets.local.network import free_port
+from analytics_assets_tests.http_servers import json_server
 
 RUN = "__ASSET_JOB - ecf0cf4c-d892-45c7-8110-d2a7cf743a80 - 5696"
 T = "2026-11-29 17:06:09 +0000"
@@ -185,3 +187,30 @@ def test_a_dead_daemon_makes_the_dev_command_exit_non_zero_saying_so(verbose, ca
 def test_a_clean_stop_keeps_the_dev_command_s_exit_code():
     command = [sys.executable, "-c", "print('Dagster services shut down.')"]
     assert run_dagster_dev("127.0.0.1", free_port(), dict(os.environ), False, command) == 0
+
+
+KILLED, REPORTED, JUST_ENDED = (f"{n}" * 8 + "-0000-0000-0000-" + f"{n}" * 12 for n in "abc")
+
+
+def _ended_runs(path: str, body: bytes) -> tuple[int, dict]:
+    assert path == "/graphql" and b"updatedAfter" in body
+    runs = [
+        {"runId": KILLED, "jobName": "__ASSET_JOB", "status": "FAILURE", "endTime": 1000.0},
+        {"runId": REPORTED, "jobName": "__ASSET_JOB", "status": "FAILURE", "endTime": 1000.0},
+        {"runId": JUST_ENDED, "jobName": "__ASSET_JOB", "status": "CANCELED", "endTime": 1095.0},
+    ]
+    return 200, {"data": {"runsOrError": {"results": runs}}}
+
+
+def test_a_killed_run_s_end_is_printed_once_from_the_ui_when_its_worker_could_not_print_it():
+    with json_server(lambda *_: (404, {}), _ended_runs) as ui:
+        ends = RunEndWatcher(ui.url, started_at=900.0)
+        ends.saw(f"{T} - dagster - ERROR - __ASSET_JOB - {REPORTED} - 77 - RUN_FAILURE - failed.")
+        (line,) = ends.untold_ends(now=1100.0)  # the canceled run may still print its end
+        assert line.endswith(f"{ui.url}/runs/{KILLED}\n")
+        assert f" - dagster - ERROR - __ASSET_JOB - {KILLED} - RUN_FAILURE - " in line
+        assert "its worker was killed or died" in line
+        assert ends.untold_ends(now=1100.0) == []
+        assert [canceled.split(" - ")[4:6] for canceled in ends.untold_ends(now=1200.0)] == [
+            [JUST_ENDED, "RUN_CANCELED"]
+        ]

@@ -178,6 +178,10 @@ def test_a_run_killed_while_it_holds_its_table_s_slot_delays_the_next_run_a_boun
     assert after["status"] == "SUCCESS"
     assert waited < NEXT_RUN_WITHIN_SECONDS, f"the next run of the table waited {waited:.0f} s"
     assert list(staging.iterdir()) == []  # the killed run's file went with the next run
+    # The killed worker printed nothing more: the quiet terminal tells its end from the UI.
+    end = f"{killed['runId']} - RUN_FAILURE - the run ended without reporting it"
+    _wait_for(lambda: end in server.log_path.read_text(), 60, "its end in the terminal", server)
+    assert server.log_path.read_text().count(f"{killed['runId']} - RUN_FAILURE") == 1
 
 
 def _instance_files(root: Path) -> Iterator[Path]:

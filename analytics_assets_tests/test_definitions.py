@@ -166,3 +166,13 @@ def test_runs_of_days_leave_the_freshness_checks_to_the_sensor():
     daily = defs.resolve_job_def("daily_extract")
     planned = daily.asset_layer.asset_graph.asset_check_keys
     assert planned and not planned & freshness
+
+
+@pytest.mark.usefixtures("location_env")
+def test_every_asset_has_owners_and_every_column_a_description():
+    graph = build_definitions().resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.owners == ["team:analytics"], key  # a delta view: its table's owners
+        columns = node.metadata["dagster/column_schema"].columns
+        assert [c.name for c in columns if not c.description] == [], key

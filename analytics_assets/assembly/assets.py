@@ -31,6 +31,13 @@ def build_extractor_assets(
                 build_extract_asset(extractor_cls, partitions_def, table_prefix, policy, names)
             )
             if extractor_cls.table.differentiated:
-                spec = extractor_cls.table
-                assets.append(build_delta_view_asset(spec, partitions_def, table_prefix, names))
+                assets.append(
+                    build_delta_view_asset(
+                        extractor_cls.table,
+                        partitions_def,
+                        table_prefix,
+                        names,
+                        owners=extractor_cls.owners,  # whoever owns the table owns its view
+                    )
+                )
     return assets

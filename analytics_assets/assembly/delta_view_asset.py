@@ -5,6 +5,8 @@ Each run re-creates the view (``CREATE OR REPLACE VIEW``, deterministic SQL from
 records each day's differences, with the day they belong to, as that day's metadata.
 """
 
+from collections.abc import Sequence
+
 import dagster as dg
 
 from analytics_assets.assembly.day_metadata import numbers_of
@@ -45,6 +47,7 @@ def build_delta_view_asset(
     partitions_def: dg.TimeWindowPartitionsDefinition,
     table_prefix: str,
     names: LocationNames = LocationNames(),
+    owners: Sequence[str] = (),
 ) -> dg.AssetsDefinition:
     view_name = spec.delta_view_name
     differentiated = [c.name for c in spec.differentiated]
@@ -56,6 +59,7 @@ def build_delta_view_asset(
         backfill_policy=dg.BackfillPolicy.single_run(),
         required_resource_keys={names.warehouse},
         kinds={"bigquery"},
+        owners=list(owners),
         group_name=names.delta_group,
         description=(
             f"Day-over-day differences of {', '.join(differentiated)} in {spec.name}: "

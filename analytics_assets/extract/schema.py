@@ -59,6 +59,10 @@ class ColumnOptions:
     description: str | None = None
 
 
+#: The system's day column: every table is DAY-partitioned on it.
+DATE_OPTIONS = ColumnOptions(description="the local day the row belongs to (the partition)")
+
+
 def column(
     *,
     differentiate: bool = False,
@@ -202,7 +206,7 @@ def build_table_spec(
             f"{row_type.__name__}: a field may not be named {DATE_COLUMN!r}; the system adds "
             "that column (the local day of the row)"
         )
-    date_column = Column(DATE_COLUMN, "DATE", nullable=False)
+    date_column = Column(DATE_COLUMN, "DATE", nullable=False, options=DATE_OPTIONS)
     if kind is ExtractorKind.INDIVIDUAL_ROWS:
         differentiated = [c.name for c in user_columns if c.differentiate]
         if differentiated:

@@ -6,15 +6,15 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from analytics_assets.extract import IndividualRowsExtractor
+from analytics_assets.extract import IndividualRowsExtractor, column
 
 
 @dataclass
 class Email:
-    timestamp: dt.datetime
-    kind: str
-    opened: bool
-    bounced: bool
+    timestamp: dt.datetime = column(description="when the email was sent")
+    kind: str = column(description="welcome, invoice, newsletter or reminder")
+    opened: bool = column(description="whether the recipient opened it (as last seen)")
+    bounced: bool = column(description="whether it bounced")
 
 
 class EmailExtractor(IndividualRowsExtractor[Email]):

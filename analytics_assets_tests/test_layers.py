@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("analytics_assets.rows",),
     ("analytics_assets.sources",),
     ("analytics_assets.warehouse",),
-    ("analytics_assets.settings",),
+    ("analytics_assets.settings", "analytics_assets.settings_catalogue"),
     ("analytics_assets.assembly",),
     ("analytics_assets.automation",),
     ("analytics_assets.location",),
@@ -38,13 +38,18 @@ LAYERS: list[tuple[str, ...]] = [
         "analytics_assets.dry_run",
         "analytics_assets.testing",
     ),
-    ("analytics_assets.cli", "analytics_assets.dev_stack", "analytics_assets.dev_terminal"),
+    (
+        "analytics_assets.cli",
+        "analytics_assets.dev_stack",
+        "analytics_assets.dev_run_ends",
+        "analytics_assets.dev_terminal",
+    ),
 ]
 #: The package's face (``analytics_assets/__init__.py``): above every layer, it imports the
 #: Component on first use.
 FACE = "analytics_assets"
-#: Names a module re-exports on first use from a layer above its own (what the README
-#: promises in one place): the extractor API's HTTP source names.
+#: Names a module re-exports on first use from a layer above its own (what the docs
+#: promise in one place: docs/extractors.md): the extractor API's HTTP source names.
 LAZY_REEXPORTS = {
     ("analytics_assets.extract", "analytics_assets.sources.http_api"),
     ("analytics_assets.extract", "analytics_assets.sources.json_rows"),

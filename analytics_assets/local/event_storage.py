@@ -29,6 +29,14 @@ over as a batch (``DAGSTER_EVENT_BATCH_SIZE`` set, as ``analytics-assets dev`` d
 are stored with a few multi-row INSERTs instead, each still one row in the same tables, and
 each asset's row of the index updated by its last event, as dagster-postgres stores a batch
 of materializations.
+
+Such a batch is written in two databases (the run's, then the index), which no transaction
+spans in WAL mode: a run killed between the two commits would leave its days in the run's
+log and not in the index (shown failed while BigQuery holds them, missing from the asset's
+history for good). So the run is first recorded in the index's table of pending batches,
+and cleared in the index's own commit; when the run ends failed or canceled (its end stored
+by the daemon's run monitoring or by the run), a pending record left behind is repaired:
+what the run's database holds of the batch and the index lacks is indexed, once.
 """
 
 from __future__ import annotations
@@ -48,7 +56,7 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SqliteEventLogStorage,
 )
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
-from dagster._serdes import ConfigurableClassData
+from dagster._serdes import ConfigurableClassData, deserialize_value
 from sqlalchemy import event as db_event
 from sqlalchemy import pool as db_pool
 
@@ -58,12 +66,24 @@ from analytics_assets.assembly.dagster_private import index_day_events, split_by
 KEPT_RUN_SHARDS = 4
 #: Rows per INSERT of a batch: 7 parameters a row, under SQLite's 32,766 per statement.
 ROWS_PER_INSERT = 1000
+#: Runs whose batch of day events is in their database and maybe not yet in the index.
+PENDING_BATCHES = db.Table(
+    "analytics_assets_pending_batches",
+    db.MetaData(),
+    db.Column("run_id", db.String(255), primary_key=True),
+)
+#: Run ends after which a batch the run left half-stored is repaired.
+RUN_ENDS = (DagsterEventType.RUN_FAILURE, DagsterEventType.RUN_CANCELED)
 #: The batches of one event per asset and day Dagster hands over that are stored at once: a
 #: run's plan (created by the daemon or the UI) and a ranged step's materializations.
 DAY_EVENT_KINDS = (
     DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
     DagsterEventType.ASSET_MATERIALIZATION,
 )
+
+
+def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    return [rows[i : i + ROWS_PER_INSERT] for i in range(0, len(rows), ROWS_PER_INSERT)]
 
 
 def _relaxed_sync(connection: Any, _record: Any) -> None:
@@ -129,6 +149,8 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
     def store_event(self, event: EventLogEntry) -> None:
         super().store_event(event)
         self._touch({event.run_id})
+        if event.dagster_event is not None and event.dagster_event.event_type in RUN_ENDS:
+            self.repair_half_stored_batch(event.run_id)
 
     def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
         kinds = {event.get_dagster_event().event_type for event in events}
@@ -148,21 +170,65 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
     def _store_at_once(
         self, run_id: str, events: Sequence[EventLogEntry], rows: list[dict[str, Any]]
     ) -> None:
-        """The rows ``store_event`` writes for each event, in the run's database and in the
-        index, a few INSERTs in all; the index's ids are matched back by asset and day."""
-        table = SqlEventLogStorageTable
-        chunks = [rows[i : i + ROWS_PER_INSERT] for i in range(0, len(rows), ROWS_PER_INSERT)]
-        with self.run_connection(run_id) as conn:
-            for chunk in chunks:
-                conn.execute(table.insert().values(chunk))
-        index_ids: dict[tuple[str, str], int] = {}
+        """The rows ``store_event`` writes for each event, in the run's database and then in
+        the index, a few INSERTs in all, the run recorded as pending in between."""
         with self.index_connection() as conn:
-            for chunk in chunks:
-                inserted = table.insert().values(chunk)
-                returned = inserted.returning(table.c.id, table.c.asset_key, table.c.partition)
-                index_ids.update({(key, day): id_ for id_, key, day in conn.execute(returned)})
-            ids = [index_ids[(row["asset_key"], row["partition"])] for row in rows]
-            index_day_events(self, conn, events, ids)
+            if PENDING_BATCHES.name not in self._found_tables:
+                PENDING_BATCHES.create(conn, checkfirst=True)
+                self._found_tables.add(PENDING_BATCHES.name)
+            conn.execute(PENDING_BATCHES.insert().prefix_with("OR IGNORE").values(run_id=run_id))
+        with self.run_connection(run_id) as conn:
+            for chunk in _chunks(rows):
+                conn.execute(SqlEventLogStorageTable.insert().values(chunk))
+        with self.index_connection() as conn:
+            self._index(conn, events, rows)
+            conn.execute(PENDING_BATCHES.delete().where(PENDING_BATCHES.c.run_id == run_id))
+
+    def _index(
+        self, conn: db.Connection, events: Sequence[EventLogEntry], rows: list[dict[str, Any]]
+    ) -> None:
+        """Insert ``rows`` into the index, its ids matched back by asset and day."""
+        table = SqlEventLogStorageTable
+        index_ids: dict[tuple[str, str], int] = {}
+        for chunk in _chunks(rows):
+            inserted = table.insert().values(chunk)
+            returned = inserted.returning(table.c.id, table.c.asset_key, table.c.partition)
+            index_ids.update({(key, day): id_ for id_, key, day in conn.execute(returned)})
+        ids = [index_ids[(row["asset_key"], row["partition"])] for row in rows]
+        index_day_events(self, conn, events, ids)
+
+    def repair_half_stored_batch(self, run_id: str) -> int:
+        """Index what ``run_id``'s database holds of a batch it left pending and the index
+        lacks (its process killed between the two commits); the number of events indexed."""
+        if not self.has_table(PENDING_BATCHES.name):
+            return 0
+        pending = PENDING_BATCHES.c.run_id == run_id
+        with self.index_connection() as conn:
+            if conn.execute(db.select(PENDING_BATCHES.c.run_id).where(pending)).first() is None:
+                return 0
+        table = SqlEventLogStorageTable
+        kinds = [kind.value for kind in DAY_EVENT_KINDS]
+        of_run = (table.c.run_id == run_id) & table.c.dagster_event_type.in_(kinds)
+        with self.run_connection(run_id) as conn:
+            stored = [
+                deserialize_value(text, EventLogEntry)
+                for (text,) in conn.execute(db.select(table.c.event).where(of_run))
+            ]
+        with self.index_connection() as conn:
+            done = (table.c.asset_key, table.c.partition, table.c.dagster_event_type)
+            indexed = set(conn.execute(db.select(*done).where(of_run)).tuples())
+            rows = [self._event_to_row(event) for event in stored]
+            missing = [
+                (event, row)
+                for event, row in zip(stored, rows, strict=True)
+                if (row["asset_key"], row["partition"], row["dagster_event_type"]) not in indexed
+            ]
+            for kind in DAY_EVENT_KINDS:  # index_day_events takes one kind at a time
+                of_kind = [pair for pair in missing if pair[1]["dagster_event_type"] == kind.value]
+                if of_kind:
+                    self._index(conn, [e for e, _ in of_kind], [r for _, r in of_kind])
+            conn.execute(PENDING_BATCHES.delete().where(pending))
+        return len(missing)
 
     def _dispose_engines(self) -> None:
         with self._db_lock:

@@ -168,6 +168,25 @@ def test_the_next_tick_requests_nothing_while_the_requested_runs_have_not_starte
     assert second.skip_reason == "every day is materialized, in progress or waiting for a retry"
 
 
+def test_a_run_created_without_its_plan_is_not_requested_a_second_time(instance):
+    # The daemon killed after creating the run and before storing its planned days: Dagster
+    # launches the run on restart; its range tags say which days it writes.
+    sensor = _sensor()
+    first = _tick(instance, sensor)
+    job = _defs(sensor).resolve_implicit_global_asset_job_def()
+    for request in first.result.run_requests or []:
+        instance.add_run(
+            dg.DagsterRun(
+                job_name=job.name,
+                status=dg.DagsterRunStatus.NOT_STARTED,
+                tags=request.tags,
+                asset_selection=frozenset(request.asset_selection or []),
+            )
+        )
+    assert instance.get_latest_planned_materialization_info(alpha.key, "2024-01-05") is None
+    assert _tick(instance, sensor, first.cursor).runs == []
+
+
 def test_days_of_a_backfill_launched_by_a_user_are_left_to_it(instance):
     days = PARTITIONS.get_partition_keys_in_range(dg.PartitionKeyRange("2024-01-05", "2024-01-24"))
     add_backfill(instance, "by_a_user", {alpha.key: days, alpha_delta.key: days}, PARTITIONS)

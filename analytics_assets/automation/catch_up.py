@@ -9,8 +9,10 @@ runs are created by the sensor's tick itself, so a chunk starts within seconds o
 instead of waiting for the backfill daemon's next 30 s loop (about 30 s of the demo's first
 start); they are listed under the sensor's ticks and on *Runs*, not on *Backfills*. Days in
 progress, or targeted by a backfill a user launched that has not finished, are left alone.
-The newest day belongs to the daily schedule for ``schedule_grace`` after its tick time, so
-the two never race for it. Days whose run failed on a configuration error are held back
+The newest days belong to the daily schedule from local midnight until ``schedule_grace``
+after its tick time: the day that has just ended, and the older days of its lookback
+window (``lookback_days``, which it re-extracts anyway), so the two never race for a day.
+Days whose run failed on a configuration error are held back
 until the code location is loaded anew (:mod:`.catch_up_cursor`), then retried whole. The
 time it plans for is :func:`analytics_assets.automation.clock.now`, which tests can set.
 """
@@ -43,6 +45,7 @@ from analytics_assets.automation.failed_runs import (
     recent_failed_runs,
 )
 from analytics_assets.automation.freshness import is_data_check
+from analytics_assets.automation.unfinished_runs import days_of_unfinished_runs
 
 CATCH_UP_TAG = "analytics/catch_up"
 SENSOR_NAME = LocationNames().catch_up_sensor
@@ -76,10 +79,14 @@ def _busy_days(
     asset_keys: Sequence[dg.AssetKey],
     statuses: Mapping[dg.AssetKey, Mapping[str, Status | None]],
 ) -> dict[dg.AssetKey, set[str]]:
-    """Days in progress, or targeted by a backfill that has not finished, per asset."""
+    """Days in progress, covered by a run that has not finished (whatever its stored plan
+    says), or targeted by a backfill that has not finished, per asset."""
     assert context.repository_def is not None
     graph = context.repository_def.asset_graph
     busy = days_in_unfinished_backfills(context.instance, graph, asset_keys)
+    days = partitions_of(context.repository_def, asset_keys[0])
+    for key, covered in days_of_unfinished_runs(context.instance, asset_keys, days).items():
+        busy.setdefault(key, set()).update(covered)
     for key, by_day in statuses.items():
         busy.setdefault(key, set()).update(
             day for day, status in by_day.items() if status == Status.IN_PROGRESS
@@ -163,12 +170,14 @@ def build_catch_up_sensor(
     retry_failed_after: dt.timedelta,
     daily_hour: int,
     daily_minute: int,
+    lookback_days: int = 1,
     schedule_grace: dt.timedelta = dt.timedelta(hours=2),
     minimum_interval_seconds: int = 120,
     running: bool = True,
     name: str = SENSOR_NAME,
 ) -> dg.SensorDefinition:
-    """A running-by-default sensor that builds ``asset_keys`` from their first partition."""
+    """A running-by-default sensor that builds ``asset_keys`` from their first partition,
+    leaving the daily schedule's ``lookback_days`` newest days to it during its grace."""
 
     @dg.sensor(
         name=name,
@@ -189,7 +198,7 @@ def build_catch_up_sensor(
         if all_keys and schedule_owns_newest_day(
             now, partitions.timezone, daily_hour, daily_minute, schedule_grace
         ):
-            all_keys = all_keys[:-1]
+            all_keys = all_keys[: -min(lookback_days, len(all_keys))]
         statuses = {
             key: context.instance.get_status_by_partition(key, all_keys, partitions) or {}
             for key in asset_keys

@@ -140,6 +140,7 @@ class ExtractorsComponent(dg.Component, dg.Resolvable, dg.Model):
             automation_running=self.schedule.running,
             daily_hour=self.schedule.hour,
             daily_minute=self.schedule.minute,
+            lookback_days=self.schedule.lookback_days,
             fresh_by_hour=self.schedule.fresh_by_hour,
             catch_up_chunk_days=self.catch_up.chunk_days,
             catch_up_interval_seconds=self.catch_up.interval_seconds,

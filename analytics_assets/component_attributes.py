@@ -7,7 +7,12 @@ from __future__ import annotations
 import dagster as dg
 from pydantic import Field, field_validator, model_validator
 
-from analytics_assets.settings import CATCH_UP_CHUNK_DAYS, check_api_endpoint
+from analytics_assets.settings import (
+    CATCH_UP_CHUNK_DAYS,
+    LOOKBACK_DAYS,
+    MAX_LOOKBACK_DAYS,
+    check_api_endpoint,
+)
 from analytics_assets.warehouse.dataset_governance import (
     DEFAULT_DATASET_DESCRIPTION,
     check_described_length,
@@ -92,6 +97,13 @@ class ScheduleAttributes(dg.Resolvable, dg.Model):
 
     hour: int = Field(default=0, ge=0, le=23)
     minute: int = Field(default=15, ge=0, le=59)
+    lookback_days: int = Field(
+        default=LOOKBACK_DAYS,
+        ge=1,
+        le=MAX_LOOKBACK_DAYS,
+        description="Complete local days the daily run re-extracts, ending yesterday (1: "
+        "yesterday only); a day whose rows did not change is not rewritten.",
+    )
     fresh_by_hour: int = Field(
         default=6,
         ge=1,

@@ -79,6 +79,7 @@ def build_location(
         retry_failed_after=dt.timedelta(minutes=settings.retry_failed_after_minutes),
         daily_hour=settings.daily_hour,
         daily_minute=settings.daily_minute,
+        lookback_days=settings.lookback_days,
         minimum_interval_seconds=settings.catch_up_interval_seconds,
         running=settings.automation_running,
         name=names.catch_up_sensor,
@@ -86,8 +87,10 @@ def build_location(
     extracted = [names.asset_key(extractor.table.name) for extractor in extractors]
     schedule = build_daily_schedule(
         asset_keys,
+        partitions,
         hour=settings.daily_hour,
         minute=settings.daily_minute,
+        lookback_days=settings.lookback_days,
         running=settings.automation_running,
         names=names,
         unplanned_checks=freshness_check_keys(extracted),

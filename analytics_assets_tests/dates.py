@@ -11,13 +11,15 @@ def day(text: str) -> dt.date:
 
 
 def days_left_to_the_schedule(
-    timezone: str = "Europe/Paris", hour: int = 0, minute: int = 15
+    timezone: str = "Europe/Paris", hour: int = 0, minute: int = 15, lookback_days: int = 0
 ) -> int:
-    """1 while the daily schedule owns the newest day (the catch-up leaves it alone: local
-    midnight until two hours after the schedule's time), else 0."""
+    """The days of the daily schedule's lookback window (default: the settings' default) while
+    it owns them (the catch-up leaves them alone: local midnight until two hours after the
+    schedule's time), else 0."""
     from analytics_assets.automation.catch_up import schedule_owns_newest_day
+    from analytics_assets.settings import LOOKBACK_DAYS
 
     owns = schedule_owns_newest_day(
         dt.datetime.now(dt.UTC), timezone, hour, minute, dt.timedelta(hours=2)
     )
-    return 1 if owns else 0
+    return (lookback_days or LOOKBACK_DAYS) if owns else 0

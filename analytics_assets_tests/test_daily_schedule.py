@@ -1,4 +1,5 @@
-"""The daily schedule asks, at each tick, for exactly the local day that has just ended."""
+"""The daily schedule asks, at each tick, for the lookback window ending with exactly the local day
+that has just ended, in one run (one day: an ordinary one-partition run)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,35 @@ import pytest
 
 from analytics_assets.automation.daily import DAILY_SCHEDULE_NAME
 from analytics_assets.definitions import build_definitions
-from analytics_assets.settings import load_settings
+from analytics_assets.settings import LOOKBACK_DAYS, load_settings
 from analytics_assets.testing import evaluate_schedule
 
 
-def _requested_partition(timezone: str, hour: int, local_tick: str) -> str | None:
+def _request(timezone: str, hour: int, local_tick: str, lookback_days: int) -> dg.RunRequest:
     settings = dataclasses.replace(
-        load_settings(), timezone=timezone, daily_hour=hour, daily_minute=15
+        load_settings(),
+        timezone=timezone,
+        daily_hour=hour,
+        daily_minute=15,
+        lookback_days=lookback_days,
     )
     tick = dt.datetime.fromisoformat(local_tick).replace(tzinfo=ZoneInfo(timezone))
     (request,) = evaluate_schedule(build_definitions(settings), tick)
+    return request
+
+
+def _requested_partition(timezone: str, hour: int, local_tick: str) -> str | None:
+    """The one day a schedule without lookback asks for."""
+    request = _request(timezone, hour, local_tick, lookback_days=1)
+    assert request.partition_key_range is None
     return request.partition_key
+
+
+def _requested_window(timezone: str, hour: int, local_tick: str) -> tuple[str, str]:
+    """The first and last day the default lookback window (3 days) asks for, in one run."""
+    key_range = _request(timezone, hour, local_tick, LOOKBACK_DAYS).partition_key_range
+    assert key_range is not None
+    return key_range.start, key_range.end
 
 
 def test_the_schedule_is_on_by_default_in_the_configured_zone_and_hour():
@@ -53,3 +72,5 @@ def test_each_tick_requests_the_local_day_that_has_just_ended(
     timezone, hour, local_tick, partition
 ):
     assert _requested_partition(timezone, hour, local_tick) == partition
+    first = dt.date.fromisoformat(partition) - dt.timedelta(days=LOOKBACK_DAYS - 1)
+    assert _requested_window(timezone, hour, local_tick) == (first.isoformat(), partition)

@@ -189,9 +189,10 @@ def test_row_counts_are_reported_per_partition_for_the_ui(warehouse):
         for event in [event.materialization]
     }
     assert metadata == {  # the day's own count only: no run total on any day
-        "2024-01-01": {"dagster/row_count": 0},
-        "2024-01-02": {"dagster/row_count": 1},
-        "2024-01-03": {"dagster/row_count": 2},
+        # an empty day the table held no row of: nothing to write, so "unchanged"
+        "2024-01-01": {"dagster/row_count": 0, "restated": "unchanged"},
+        "2024-01-02": {"dagster/row_count": 1, "restated": "new"},
+        "2024-01-03": {"dagster/row_count": 2, "restated": "new"},
     }
 
 
@@ -207,8 +208,8 @@ def test_a_date_aggregated_day_records_its_own_numbers_and_no_run_total(warehous
         if event.asset_key == dg.AssetKey("visits")
     }
     assert metadata == {  # 31 March is the 23-hour day in Paris
-        "2024-03-30": {"visits": 1, "average_basket": 12.5, "hours": 24.0},
-        "2024-03-31": {"visits": 2, "average_basket": 12.5, "hours": 23.0},
+        "2024-03-30": {"visits": 1, "average_basket": 12.5, "hours": 24.0, "restated": "new"},
+        "2024-03-31": {"visits": 2, "average_basket": 12.5, "hours": 23.0, "restated": "new"},
     }
 
 
@@ -220,7 +221,7 @@ def test_a_null_number_is_left_out_of_its_days_metadata(warehouse):
         for e in result.dagster_result.get_asset_materialization_events()
         if e.asset_key == dg.AssetKey("visits")
     ]
-    assert set(event.materialization.metadata) == {"visits", "hours"}
+    assert set(event.materialization.metadata) == {"visits", "hours", "restated"}
 
 
 def test_an_empty_day_is_materialized_and_clears_what_was_there(warehouse):

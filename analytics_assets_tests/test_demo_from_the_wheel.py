@@ -22,8 +22,8 @@ INSTANCE = """{ instance {
 
 
 def _wait_until_green(dev: DagsterDev) -> list[str]:
-    """Every partition of every asset materialized (but the newest day while the daily
-    schedule owns it); the assets' names."""
+    """Every partition of every asset materialized (but the newest days while the daily
+    schedule owns them); the assets' names."""
     watcher = DevServer(dev.url)
     deadline = time.monotonic() + GREEN_WITHIN_SECONDS
     try:

@@ -300,7 +300,7 @@ def test_dagster_s_own_processes_run_and_recover_the_catch_up_of_a_separate_code
     status = {run["runId"]: run["status"] for run in runs}
     assert status[killed["runId"]] == "FAILURE"
     assert {s for rid, s in status.items() if rid != killed["runId"]} == {"SUCCESS"}
-    days = DAYS - days_left_to_the_schedule()  # the newest day may be the schedule's still
+    days = DAYS - days_left_to_the_schedule()  # the newest days may be the schedule's still
     assert per_day["customers"] == (days, days, first)  # one row a day, each day once
     assert per_day["ticket"] == (days, days, first)  # one ticket a day, none twice
     print(f"timeline (s): {timeline}; runs: {len(runs)}")

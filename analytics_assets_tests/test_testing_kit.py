@@ -4,9 +4,9 @@ and the location's own schedule and catch-up sensor at chosen instants."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import dagster as dg
 import pandas as pd
 import pytest
 
@@ -27,30 +27,11 @@ from analytics_assets.testing import (
     table_rows,
     throwaway_warehouse,
 )
+from analytics_assets_tests.payments import PAYMENTS, Payment, PaymentExtractor, paris
 from analytics_assets_tests.processes import run_python
 from analytics_assets_tests.shop_rows import customer
 
-PARIS = ZoneInfo("Europe/Paris")
 UTC = dt.UTC
-#: What the throwaway extractor reads: (instant, amount in cents).
-PAYMENTS: list[tuple[dt.datetime, int]] = []
-
-
-def paris(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=PARIS)
-
-
-@dataclass
-class Payment:
-    timestamp: dt.datetime
-    cents: int
-
-
-class PaymentExtractor(IndividualRowsExtractor[Payment]):
-    source = "python"
-
-    def extract(self, start, end):
-        return [Payment(at, cents) for at, cents in PAYMENTS if start <= at < end]
 
 
 @pytest.fixture(autouse=True)
@@ -141,10 +122,11 @@ def test_a_source_without_its_variables_is_refused_naming_them(bigquery_warehous
 def test_the_real_catch_up_sensor_of_the_loaded_definitions_at_two_instants(dagster_instance):
     defs = build_definitions(load_settings({"ANALYTICS_FIRST_DATE": "2024-03-25"}))
     everything = tuple(sorted(key.to_user_string() for key in defs.resolve_all_asset_keys()))
-    # 00:30 in Paris on 1 April: 31 March belongs to the daily schedule until 02:15.
+    # 00:30 in Paris on 1 April: 29 to 31 March (its lookback window, 3 days by default)
+    # belong to the daily schedule until 02:15.
     early = evaluate_catch_up(defs, paris("2024-04-01T00:30"), dagster_instance)
-    assert early.runs == [RequestedRun("2024-03-25", "2024-03-30", everything, "missing")]
-    # 03:00: the schedule's grace is over and the catch-up takes the newest day too.
+    assert early.runs == [RequestedRun("2024-03-25", "2024-03-28", everything, "missing")]
+    # 03:00: the schedule's grace is over and the catch-up takes the newest days too.
     late = evaluate_catch_up(defs, paris("2024-04-01T03:00"), dagster_instance, early.cursor)
     assert late.runs == [RequestedRun("2024-03-25", "2024-03-31", everything, "missing")]
     assert "user_delta" in everything and "support_ticket" in everything
@@ -195,7 +177,8 @@ def test_the_daily_schedule_of_a_kit_location_asks_for_the_local_day_just_ended(
     settings = location_settings("2024-01-01", timezone="America/Los_Angeles", daily_hour=1)
     defs = location_definitions(PaymentExtractor, bigquery_warehouse, settings)
     tick = dt.datetime(2024, 11, 4, 1, 15, tzinfo=ZoneInfo("America/Los_Angeles"))
-    assert [r.partition_key for r in evaluate_schedule(defs, tick)] == ["2024-11-03"]
+    (request,) = evaluate_schedule(defs, tick)  # the lookback window, across the fall-back day
+    assert request.partition_key_range == dg.PartitionKeyRange("2024-11-01", "2024-11-03")
     with pytest.raises(ValueError, match="has no time zone"):
         evaluate_schedule(defs, tick.replace(tzinfo=None))
 

@@ -92,7 +92,8 @@ def _progress(server: DevServer, expected_missing: int) -> tuple[bool, int, floa
 
 
 def _days_left_to_schedule() -> int:
-    """1 while the daily schedule owns the newest day (the catch-up leaves it alone), else 0."""
+    """The lookback window's days while the daily schedule owns them (the catch-up leaves them
+    alone), else 0."""
     from analytics_assets.automation.catch_up import schedule_owns_newest_day
     from analytics_assets.settings import load_settings
 
@@ -104,7 +105,7 @@ def _days_left_to_schedule() -> int:
         settings.daily_minute,
         dt.timedelta(hours=2),
     )
-    return 1 if owns else 0
+    return settings.lookback_days if owns else 0
 
 
 def run_first_start(

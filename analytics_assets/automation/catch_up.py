@@ -48,6 +48,9 @@ from analytics_assets.automation.freshness import is_data_check
 from analytics_assets.automation.unfinished_runs import days_of_unfinished_runs
 
 CATCH_UP_TAG = "analytics/catch_up"
+#: The days a catch-up run writes, readable on the Runs page (Dagster hides its own range
+#: tags there): ``2024-01-01..2024-12-30``.
+DAYS_TAG = "analytics/days"
 SENSOR_NAME = LocationNames().catch_up_sensor
 
 
@@ -144,6 +147,7 @@ def _range_run_request(
             RANGE_START_TAG: chunk.first,
             RANGE_END_TAG: chunk.last,
             CATCH_UP_TAG: chunk.reason.value,
+            DAYS_TAG: f"{chunk.first}..{chunk.last}",
         },
     )
 

@@ -34,9 +34,11 @@ def evaluate_schedule(
     *,
     key_prefix: Sequence[str] = (),
 ) -> list[dg.RunRequest]:
-    """The runs the daily schedule requests at its tick ``at`` (aware), e.g. one run whose
-    ``partition_key`` is the local day that has just ended. ``key_prefix``: the location's
-    (a Component instance's ``key_prefix``), which names its schedule."""
+    """The runs the daily schedule requests at its tick ``at`` (aware): one run over the
+    lookback window ending with the local day that has just ended (its
+    ``partition_key_range``; its ``partition_key`` when the window is that day alone).
+    ``key_prefix``: the location's (a Component instance's ``key_prefix``), which names its
+    schedule."""
     schedule = definitions.resolve_schedule_def(LocationNames(tuple(key_prefix)).daily_schedule)
     context = dg.build_schedule_context(instance=instance, scheduled_execution_time=_aware(at))
     return list(schedule.evaluate_tick(context).run_requests or [])

@@ -5,7 +5,8 @@ embedded emulator silently ignores it; a staging load followed by one transactio
 only statement is a MERGE (:func:`~analytics_assets.warehouse.sql.replace_script`) is
 atomic on both, so a failure at any point, even the emulator's process killed in the
 middle, leaves the previous contents of every day untouched, and running the same days
-again gives the same table.
+again gives the same table. Only the days whose rows differ from the table's are written
+(:mod:`analytics_assets.warehouse.restatement`): running the same days again sends no DML.
 
 A staging table carries its owner process in its labels; a killed run leaves it behind,
 and the next write of the same table drops it (:mod:`analytics_assets.rows.leftovers`).
@@ -26,6 +27,7 @@ from google.cloud import bigquery
 from analytics_assets.rows.leftovers import Owner, is_stale
 from analytics_assets.rows.staging import StagedRows
 from analytics_assets.warehouse.limits import refuse_too_many_days
+from analytics_assets.warehouse.restatement import Restated, compare_days, days_to_write
 from analytics_assets.warehouse.sql import replace_script
 from analytics_assets.warehouse.tables import TableManager, schema_fields
 from analytics_assets.warehouse.transient import is_concurrent_update_abort
@@ -53,7 +55,8 @@ class DayReplacer:
         self.job_retry = tables.retries.job
         self.job_config = job_config or bigquery.QueryJobConfig()
 
-    def replace_days(self, staged: StagedRows) -> bigquery.QueryJob:
+    def replace_days(self, staged: StagedRows) -> dict[dt.date, Restated]:
+        """Replace the staged days that differ from the table's; what became of each day."""
         spec = staged.spec
         refuse_too_many_days(spec.name, staged.days)
         self.drop_stale_staging(spec.name)
@@ -64,21 +67,38 @@ class DayReplacer:
         try:
             if staging_id:
                 self._load_staging(staged, staging_id)
-            return self._run_replace(
-                replace_script(target_id, staging_id, spec.column_names, staged.days)
+            rows_per_day = {day: staged.rows_per_day.get(day, 0) for day in staged.days}
+            fates = compare_days(
+                self._select, target_id, staging_id, spec.column_names, rows_per_day
             )
+            days = days_to_write(fates)
+            if days:
+                written = {day: staged.rows_per_day.get(day, 0) for day in days}
+                self._run_replace(
+                    replace_script(
+                        target_id,
+                        staging_id if any(written.values()) else None,
+                        spec.column_names,
+                        days,
+                    )
+                )
+            return fates
         finally:
             if staging_id:
                 self.client.delete_table(staging_id, not_found_ok=True, retry=self.retry)
 
-    def _run_replace(self, script: str) -> bigquery.QueryJob:
+    def _select(self, sql: str) -> list[bigquery.Row]:
+        """The rows of a query, run as every job of the write is (labels, cost guard)."""
+        job = self.client.query(
+            sql, job_config=self.job_config, retry=self.retry, job_retry=self.job_retry
+        )
+        return list(job.result(retry=self.retry, job_retry=self.job_retry))
+
+    def _run_replace(self, script: str) -> None:
         for attempt in range(1, REPLACE_ATTEMPTS + 1):
             try:
-                job = self.client.query(
-                    script, job_config=self.job_config, retry=self.retry, job_retry=self.job_retry
-                )
-                job.result(retry=self.retry, job_retry=self.job_retry)
-                return job
+                self._select(script)
+                return
             except Exception as error:
                 if attempt == REPLACE_ATTEMPTS or not is_concurrent_update_abort(error):
                     raise

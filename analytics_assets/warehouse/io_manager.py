@@ -5,7 +5,9 @@ shape, the partition window of the run selects the table slice) but fixes what m
 stock one unfit here: its DELETE and its load are two jobs (not atomic), it upper-cases
 columns, autodetects the schema, creates unpartitioned tables and formats partition
 windows without their time zone. Partition keys here are local business days, compared
-on the table's DATE column, so no time zone is ever dropped.
+on the table's DATE column, so no time zone is ever dropped. Each day written records
+whether it was ``new``, ``changed`` or ``unchanged`` (not rewritten) as its ``restated``
+metadata (:mod:`analytics_assets.warehouse.restatement`).
 """
 
 from __future__ import annotations
@@ -17,9 +19,16 @@ import dagster as dg
 
 from analytics_assets.rows.staging import StagedRows
 from analytics_assets.warehouse.resource import BigQueryWarehouse
+from analytics_assets.warehouse.restatement import RESTATED_KEY, Restated, days_to_write, describe
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+def add_day_metadata(context: dg.OutputContext, day: dt.date, metadata: dict[str, str]) -> None:
+    """Metadata of one day of the output's asset, on that day's materialization only (a
+    range run records one materialization per day; output metadata would land on all)."""
+    context.step_context.add_asset_metadata(metadata, partition_key=day.isoformat())
 
 
 def partition_days(context: dg.InputContext | dg.OutputContext) -> list[dt.date] | None:
@@ -41,13 +50,20 @@ class BigQueryRowsIOManager(dg.ConfigurableIOManager):
                 f"extractor output (StagedRows), not {type(obj).__name__}"
             )
         try:
-            table_id = self.warehouse.write_days(obj)
+            fates = self.warehouse.write_days(obj)
         finally:
             obj.path.unlink(missing_ok=True)
+        for day, fate in fates.items():
+            if context.has_asset_partitions:
+                add_day_metadata(context, day, {RESTATED_KEY: fate.value})
+            if fate is Restated.UNCHANGED:
+                context.log.info(f"{day}: unchanged, not rewritten (BigQuery holds its rows)")
         # Run totals, logged once: as output metadata they would land on every day of the
         # run's range, each day showing the whole run's numbers.
+        written = days_to_write(fates)
         context.log.info(
-            f"{table_id}: replaced {len(obj.days)} day(s) with {obj.total_rows} row(s)"
+            f"{self.warehouse.table_id(obj.spec.name)}: {describe(fates)}; replaced "
+            f"{len(written)} day(s) with {sum(obj.rows_per_day.get(d, 0) for d in written)} row(s)"
         )
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:

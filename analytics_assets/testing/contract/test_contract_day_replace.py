@@ -1,6 +1,7 @@
 """Contract: rows of every type go through the parquet staging load exactly; the day and range
 replace transaction swaps exactly the run's days; a replace failing inside its transaction
-leaves them intact; the staging table is dropped."""
+leaves them intact; the staging table is dropped; days whose rows did not change are found
+so (their fingerprints, every column type) and not rewritten."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from analytics_assets.testing.contract.declarations import (
     tallies,
 )
 from analytics_assets.testing.runs import table_rows
+from analytics_assets.warehouse.restatement import Restated
 from analytics_assets.warehouse.sql import replace_script
 
 pytestmark = pytest.mark.bigquery
@@ -29,17 +31,17 @@ UTC = dt.UTC
 MARCH_30, MARCH_31, APRIL_1 = dt.date(2024, 3, 30), dt.date(2024, 3, 31), dt.date(2024, 4, 1)
 
 
-def write(warehouse, extractor_cls, days, tmp_path: Path) -> None:
-    """What the extract asset and the IO manager do for ``days``: stage, then write."""
+def write(warehouse, extractor_cls, days, tmp_path: Path) -> dict[dt.date, Restated]:
+    """What the extract asset and the IO manager do for ``days``: stage, then write; what
+    became of each day."""
     staged = stage_days(
         extractor_cls(), days, PARIS, tmp_path / f"{extractor_cls.table.name}.parquet"
     )
-    warehouse.write_days(staged)
+    return warehouse.write_days(staged)
 
 
-def test_rows_of_every_type_are_staged_loaded_and_read_back_exactly(contract_warehouse, tmp_path):
-    extractor = on_table(EveryTypeExtractor, "contract_types")
-    rows = [
+def _every_type_rows() -> list[EveryType]:
+    return [
         EveryType(
             timestamp=dt.datetime(2024, 3, 31, 1, 59, 59, 999999, tzinfo=PARIS),
             count=-(2**63),
@@ -63,7 +65,11 @@ def test_rows_of_every_type_are_staged_loaded_and_read_back_exactly(contract_war
             share=Decimal("0.5"),
         ),
     ]
-    SOURCE[extractor.table.name] = rows
+
+
+def test_rows_of_every_type_are_staged_loaded_and_read_back_exactly(contract_warehouse, tmp_path):
+    extractor = on_table(EveryTypeExtractor, "contract_types")
+    SOURCE[extractor.table.name] = _every_type_rows()
     write(contract_warehouse, extractor, [MARCH_31], tmp_path)
     assert table_rows(contract_warehouse, "contract_types") == [
         {
@@ -96,6 +102,27 @@ def test_rows_of_every_type_are_staged_loaded_and_read_back_exactly(contract_war
     client = contract_warehouse.get_client()
     tables = [t.table_id for t in client.list_tables(contract_warehouse.tables().dataset_id)]
     assert not [name for name in tables if name.startswith("_staging_")]
+
+
+def test_a_day_staged_again_as_it_is_is_unchanged_and_one_changed_value_is_seen(
+    contract_warehouse, tmp_path
+):
+    extractor = on_table(EveryTypeExtractor, "contract_restated")
+    SOURCE[extractor.table.name] = _every_type_rows()
+    assert write(contract_warehouse, extractor, [MARCH_30, MARCH_31], tmp_path) == {
+        MARCH_30: Restated.UNCHANGED,  # no row on either side
+        MARCH_31: Restated.NEW,
+    }
+    again = write(contract_warehouse, extractor, [MARCH_31], tmp_path)
+    assert again == {MARCH_31: Restated.UNCHANGED}  # every type fingerprinted alike
+    SOURCE[extractor.table.name][1].ratio = -1.4999999999999998e308  # the nearest double
+    assert write(contract_warehouse, extractor, [MARCH_31], tmp_path) == {
+        MARCH_31: Restated.CHANGED
+    }
+    assert [r["ratio"] for r in table_rows(contract_warehouse, "contract_restated")] == [
+        0.1,
+        -1.4999999999999998e308,
+    ]
 
 
 def _totals(warehouse, table: str) -> dict[dt.date, int]:

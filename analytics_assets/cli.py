@@ -72,7 +72,7 @@ def dev(host: str, port: int, verbose: bool) -> None:
     if not settings.environment.uses_emulator:
         raise click.UsageError(
             "ANALYTICS_ENV=production: `analytics-assets dev` runs the local stack; in "
-            "production run dagster-webserver and dagster-daemon (README, 'Production')"
+            "production run dagster-webserver and dagster-daemon (docs/deploy.md)"
         )
     environ = dict(os.environ)
     environ["DAGSTER_HOME"] = dagster_home(environ, settings.local_dir)

@@ -42,8 +42,8 @@ __all__ = ["World", "demo_extractors_and_sources", "load_extractors", "load_worl
 
 _PRODUCTION_HINT = (
     "set ANALYTICS_ENV=production to write to real BigQuery (it also needs "
-    f"{EXTRACTOR_MODULES_VARIABLE} and DJANGO_SETTINGS_MODULE; README: 'Use it on your own "
-    "Django app')"
+    f"{EXTRACTOR_MODULES_VARIABLE} and DJANGO_SETTINGS_MODULE; docs/adopt.md: 'The standalone "
+    "location and ANALYTICS_ENV')"
 )
 
 

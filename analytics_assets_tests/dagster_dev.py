@@ -1,4 +1,4 @@
-"""Test helper: the README's start command (`analytics-assets dev`) on a temporary instance.
+"""Test helper: the Quickstart's start command (`analytics-assets dev`) on a temporary instance.
 
 The process runs in its own process group and everything it started is stopped at the end,
 even when the test fails. GraphQL helpers talk to its webserver as the UI does.

@@ -1,4 +1,4 @@
-"""Testing a team's extractors with analytics_assets.testing (README: "Testing your extractors")."""
+"""Testing a team's extractors with analytics_assets.testing (docs: "Testing your extractors")."""
 
 import datetime as dt
 from dataclasses import dataclass

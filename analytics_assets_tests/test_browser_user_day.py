@@ -1,11 +1,12 @@
 """A user's day in the real UI: the demo catch-up, its checks, lineage, one partition, a backfill.
 
-Runs the README's start command (`analytics-assets dev`) on a temporary instance, a fresh
-emulator and a fresh demo database, with the automation on as after a fresh clone: the
-catch-up sensor builds the demo history first. Its terminal output, its checks and
+Runs the Quickstart's start command (`analytics-assets dev`, docs/quickstart.md) on a temporary
+instance, a fresh emulator and a fresh demo database, with the automation on as after a fresh
+clone: the catch-up sensor builds the demo history first. Its terminal output, its checks and
 its metadata are checked; then Debian's Chromium (Playwright) drives the UI, and what lands
 in BigQuery is compared with the demo database read with plain SQL. Screenshots of each
-step go to artifacts/browser/ (git-ignored).
+step go to artifacts/browser/ (git-ignored); with ANALYTICS_DOCS_SCREENSHOTS=docs/images the
+docs' pictures are taken too (screenshots.py).
 """
 
 import datetime as dt
@@ -13,6 +14,7 @@ import os
 import re
 import shutil
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +25,8 @@ import pytest
 from analytics_assets.extract import day_window, last_complete_day
 from analytics_assets.testing import emulator_client
 from analytics_assets_tests.dagster_dev import DagsterDev, dagster_dev
-from analytics_assets_tests.paths import REPO_ROOT
+from analytics_assets_tests.screenshots import ARTIFACTS as SCREENSHOTS
+from analytics_assets_tests.screenshots import shoot, viewport
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,13 +37,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = REPO_ROOT / "artifacts" / "browser"
 PARIS = ZoneInfo("Europe/Paris")
 #: 30 days of history: one catch-up run, short enough to carry its checks, which evaluate
 #: each day (a longer history has its checks run once, after: test_testing_kit.py).
 HISTORY_DAYS = 29
+#: The data checks of each extractor (evaluated per day), besides its freshness check.
 CHECKS_PER_ASSET = {"user": 4, "contract": 4, "email": 2, "support_ticket": 2}
-#: Both groups of the global lineage opened, as the README's link does.
+FRESHNESS = "latest_day_on_time"
+#: Both groups of the global lineage opened, as the Quickstart's link does (docs/quickstart.md).
 LINEAGE = "/asset-groups?expanded=global@global:extractors,global@global:delta_views"
 
 pytestmark = pytest.mark.browser
@@ -92,7 +96,7 @@ def page(dev):
     SCREENSHOTS.mkdir(parents=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1600, "height": 1000})
+        context = browser.new_context(viewport=viewport())
         yield context.new_page()
         browser.close()
 
@@ -145,26 +149,34 @@ def test_0_the_catch_up_terminal_shows_start_up_and_runs_not_a_line_per_day(dev,
     for absent in ("WARNING", "Warning", "superseded", "Materialized value", "ASSET_CHECK"):
         assert not [line for line in lines if absent in line], absent
     without_time = [re.sub(r"^\S+ \S+ [+-]\d{4} - ", "", line) for line in lines]
+    # the freshness sensor names the day due (before 06:00 the day before yesterday) when its
+    # verdict changes: late at the first tick, on time once the catch-up wrote the day
+    freshness = [line for line in without_time if FRESHNESS in line]
+    assert len(freshness) <= 2 * len(CHECKS_PER_ASSET), "\n".join(freshness)
     inner_days = [d.isoformat() for d in catch_up["days"][1:-1]]
-    per_day = [line for line in without_time if any(day in line for day in inner_days)]
+    per_day = [
+        line
+        for line in without_time
+        if any(day in line for day in inner_days) and FRESHNESS not in line
+    ]
     assert per_day == []
-    assert len(lines) < 30, "\n".join(lines)
+    assert len(lines) - len(freshness) < 30, "\n".join(lines)
 
 
 def test_1_after_the_catch_up_every_check_of_every_asset_passes_on_every_day(dev, page, catch_up):
     from playwright.sync_api import expect
 
-    days = len(catch_up["days"])
-    checks = _check_days(dev)
-    assert Counter(asset for asset, _ in checks) == CHECKS_PER_ASSET
-    assert {key: dict(counts) for key, counts in checks.items()} == {
-        key: {"SUCCEEDED": days} for key in checks
-    }
     page.goto(f"{dev.url}/assets/user?view=checks")
     for check in ("one_row_per_day", "no_missing_days", "monotonic_fields"):
         expect(page.get_by_text(check, exact=True).first).to_be_visible()
     expect(page.get_by_text("Succeeded").nth(3)).to_be_visible()  # the four checks
-    page.screenshot(path=SCREENSHOTS / "1_checks_passing.png", full_page=True)
+    shoot(page, "1_checks_passing.png", full_page=True, docs="checks.png")
+    days = len(catch_up["days"])
+    checks = {key: counts for key, counts in _check_days(dev).items() if key[1] != FRESHNESS}
+    assert Counter(asset for asset, _ in checks) == CHECKS_PER_ASSET
+    assert {key: dict(counts) for key, counts in checks.items()} == {
+        key: {"SUCCEEDED": days} for key in checks
+    }
     # one history row per day of the run: the catch-up's 30 days, none "Skipped"
     history = _history(dev, "user", "monotonic_fields")
     assert Counter((row["runId"], row["status"]) for row in history) == {
@@ -177,16 +189,47 @@ def test_1_after_the_catch_up_every_check_of_every_asset_passes_on_every_day(dev
     page.screenshot(path=SCREENSHOTS / "1_check_history.png", full_page=True)
 
 
-def test_2_the_readmes_lineage_link_shows_every_extractor_feeding_its_delta_view(dev, page):
+def test_1_the_catch_up_run_is_listed_on_runs_and_shows_its_steps(dev, page, catch_up):
+    from playwright.sync_api import expect
+
+    page.goto(f"{dev.url}/runs")
+    expect(page.get_by_text(catch_up["run_id"][:8]).first).to_be_visible()
+    first, last = catch_up["days"][0], catch_up["days"][-1]
+    expect(page.get_by_text(f"analytics/days: {first}..{last}").first).to_be_visible()
+    shoot(page, "1_catch_up_runs.png", docs="catch-up-runs.png")
+    page.goto(f"{dev.url}/runs/{catch_up['run_id']}")
+    expect(page.get_by_text("Success", exact=False).first).to_be_visible()
+    shoot(page, "1_catch_up_run.png", docs="catch-up-run.png")
+
+
+def test_1_each_extractor_is_shown_on_time_once_its_latest_due_day_is_written(dev, page, catch_up):
+    from playwright.sync_api import expect
+
+    def latest(asset: str) -> str | None:
+        executions = _history(dev, asset, FRESHNESS)
+        return executions[0]["status"] if executions else None
+
+    deadline = time.monotonic() + 150  # the sensor looks every minute
+    while {latest(asset) for asset in CHECKS_PER_ASSET} != {"SUCCEEDED"}:
+        assert time.monotonic() < deadline, {asset: latest(asset) for asset in CHECKS_PER_ASSET}
+        time.sleep(3)
+    assert _check_days(dev)[("user", FRESHNESS)] == Counter()  # one verdict, not per day
+    page.goto(f"{dev.url}/assets/user?view=checks&checkDetail={FRESHNESS}")
+    expect(page.get_by_text(FRESHNESS, exact=True).first).to_be_visible()
+    expect(page.get_by_text("Succeeded").first).to_be_visible()
+    shoot(page, "1_freshness.png", docs="freshness.png")
+
+
+def test_2_the_quickstart_lineage_link_shows_every_extractor_feeding_its_delta_view(dev, page):
     from playwright.sync_api import expect
 
     page.goto(f"{dev.url}{LINEAGE}")
     for asset in ("user", "contract", "email", "support_ticket", "user_delta", "contract_delta"):
         expect(page.get_by_text(asset, exact=True).first).to_be_visible()
     expect(page.get_by_text(re.compile("^Loading"))).to_have_count(0)  # the nodes' live data
-    expect(page.get_by_text("4 / 4 Passed")).to_have_count(2)  # user, contract
-    expect(page.get_by_text("2 / 2 Passed")).to_have_count(2)  # email, support_ticket
-    page.screenshot(path=SCREENSHOTS / "2_lineage.png")
+    shoot(page, "2_lineage.png", docs="lineage.png")
+    expect(page.get_by_text("5 / 5 Passed")).to_have_count(2)  # user, contract: 4 + fresh
+    expect(page.get_by_text("3 / 3 Passed")).to_have_count(2)  # email, support_ticket
     page.goto(f"{dev.url}/assets/user?view=lineage")
     expect(page.get_by_text("user_delta", exact=True).first).to_be_visible()
     page.screenshot(path=SCREENSHOTS / "2_lineage_user.png")
@@ -282,14 +325,24 @@ def test_5_the_asset_page_plots_each_days_numbers_and_shows_the_column_schema(de
         expect(plots.get_by_text(number, exact=True).first).to_be_visible()
     for run_total in ("rows_written", "days_replaced", "dagster/row_count"):
         expect(page.get_by_text(run_total, exact=True)).to_have_count(0)
-    page.screenshot(path=SCREENSHOTS / "5_users_plot.png", full_page=True)
+    page.get_by_text("Metadata", exact=True).first.evaluate("e => e.scrollIntoView()")
+    shoot(page, "5_users_plot.png", full_page=True, docs="asset-plots.png")
     page.goto(f"{dev.url}/assets/user?view=partitions")
     # the catch-up's days, and the newest one when the daily schedule has run since (a run
     # of the suite across local midnight)
     caught_up = len(catch_up["days"])
     shown = re.compile(rf"^Materialized \(({caught_up}|{caught_up + 1})\)$")
     expect(page.get_by_text(shown).first).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "5_partitions.png")
+    shoot(page, "5_partitions.png", docs="asset-partitions.png")
+
+
+def test_5_the_warehouse_resource_page_shows_the_environment_the_location_runs_in(dev, page):
+    from playwright.sync_api import expect
+
+    page.goto(f"{dev.url}/locations/analytics_assets/resources/warehouse")
+    expect(page.get_by_text("environment", exact=True).first).to_be_visible()
+    expect(page.get_by_role("cell", name='"demo"', exact=True)).to_be_visible()
+    shoot(page, "5_warehouse_resource.png", docs="warehouse-resource.png")
 
 
 def test_6_checks_run_alone_fail_on_a_day_whose_rows_were_deleted(dev, page, catch_up):

@@ -1,7 +1,7 @@
 """The example team project (``examples/acme``), as a team meets the package: installed from the
 built wheel in a fresh environment outside this repository, with no ``PYTHONPATH`` at all.
 
-The README's adoption commands run as written (the dry run, ``dg check defs``, one day
+The adoption commands of docs/adopt.md run as written (the dry run, ``dg check defs``, one day
 materialized on the embedded emulator, the team's own tests on the kit); then the project
 runs as a container deployment runs it: its code served by ``dagster api grpc`` from
 another folder, a run launched through that server, its rows in BigQuery.
@@ -41,13 +41,14 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def adoption_commands() -> str:
-    readme = (REPO_ROOT / "README.md").read_text()
-    section = readme.split("## Adopt it on your Django app", 1)[1].split("\n## ", 1)[0]
+    """The first shell block of docs/adopt.md's section "Try it on the example project"."""
+    page = (REPO_ROOT / "docs" / "adopt.md").read_text()
+    section = page.split("## Try it on the example project", 1)[1].split("\n## ", 1)[0]
     (commands, *_) = re.findall(r"```bash\n(.*?)```", section, re.S)
     return commands
 
 
-def test_the_readme_adoption_commands_run_as_written_in_the_example_project(wheels, tmp_path):
+def test_the_adoption_commands_run_as_written_in_the_example_project(wheels, tmp_path):
     project = example_project(tmp_path / "acme")
     # the embedded emulator on a port of this test's own (others may run beside it)
     variables = {

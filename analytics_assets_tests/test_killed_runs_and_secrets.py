@@ -31,7 +31,7 @@ from analytics_assets_tests.paths import REPO_ROOT
 
 #: A killed run's pool slot is freed 30 s after the run is marked failed, by a daemon
 #: checking every 15 s (dagster.yaml); the next run then waits for the queue's tick and
-#: runs for a few seconds. The README promises "about a minute".
+#: runs for a few seconds. docs/operations.md promises "about a minute".
 NEXT_RUN_WITHIN_SECONDS = 90
 SECRET_TOKEN = "tok-3f9a1c77e2b4"
 SECRET_PARAMETER = "key-8d0e55b1a6c3"

@@ -1,7 +1,8 @@
 """The package works at the lowest versions its ranges allow: every dependency resolved to its
 lower bound (Dagster 1.13.0, Django 4.2, pandas 2.1, ...) in a fresh environment from the
-wheel, where the example team project's ``dg check defs`` and tests, and the README's
-testing example, pass. (The newest versions are the lock file's, which the suite runs on.)"""
+wheel, where the example team project's ``dg check defs`` and tests, and the docs' testing
+example (docs/testing.md), pass. (The newest versions are the lock file's, which the suite
+runs on.)"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The testing kit as a team gets it: the README's example runs as written in a project that only
+"""The testing kit as a team gets it: the docs' example runs as written in a project that only
 installed analytics-assets (its fixtures come from the package's pytest plugin, no conftest),
 and the contract suite runs from the installed package, skipping real BigQuery with its reason.
 """
@@ -16,7 +16,7 @@ from analytics_assets_tests.processes import clean_environment
 #: Kept without the ``test_`` prefix: the suite runs it once, in a project of its own (below).
 EXAMPLE = REPO_ROOT / "analytics_assets_tests" / "readme_example.py"
 EXAMPLE_AS_TEAM_FILE = "test_acme_extractors.py"
-#: A team's pytest configuration: nothing of the kit's (README: Testing your extractors).
+#: A team's pytest configuration: nothing of the kit's (docs/testing.md).
 TEAM_PYPROJECT = "[tool.pytest.ini_options]\n"
 
 
@@ -37,13 +37,13 @@ def run_pytest_in(project: Path, *arguments: str) -> subprocess.CompletedProcess
     )
 
 
-def test_the_readme_s_testing_example_is_the_example_file():
-    readme = (REPO_ROOT / "README.md").read_text()
-    section = readme.split("## Testing your extractors", 1)[1].split("\n## ", 1)[0]
+def test_the_testing_page_s_complete_example_is_the_example_file():
+    page = (REPO_ROOT / "docs" / "testing.md").read_text()
+    section = page.split("## A complete example", 1)[1].split("\n## ", 1)[0]
     assert EXAMPLE.read_text().rstrip("\n") in python_blocks(section)
 
 
-def test_the_readme_example_passes_in_a_project_that_only_installed_the_package(tmp_path):
+def test_the_docs_example_passes_in_a_project_that_only_installed_the_package(tmp_path):
     (tmp_path / "pyproject.toml").write_text(TEAM_PYPROJECT)
     (tmp_path / EXAMPLE_AS_TEAM_FILE).write_text(EXAMPLE.read_text())
     done = run_pytest_in(tmp_path, "-q")
@@ -75,4 +75,4 @@ def test_the_contract_suite_runs_from_the_installed_package_on_the_emulator(tmp_
         "real BigQuery not configured: set BIGQUERY_PROJECT and credentials (BIGQUERY_CREDENTIALS_"
         "JSON, BIGQUERY_CREDENTIALS_FILE or ADC) and run pytest -m bigquery"
     }
-    assert re.search(r"\b10 passed, 12 skipped, 2 xfailed in ", done.stdout), done.stdout
+    assert re.search(r"\b11 passed, 13 skipped, 2 xfailed in ", done.stdout), done.stdout

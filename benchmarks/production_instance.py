@@ -4,7 +4,7 @@ Runs and events then live in PostgreSQL as in production (the embedded default k
 in SQLite files), in dagster-postgres' own storages as the official Helm chart and Dagster+
 configure them; the database is created on the local server (127.0.0.1:5432, trust
 authentication, as on the CI machines) and dropped afterwards. The runs execute in this
-process with the run worker environment production documents (README, "Production"):
+process with the run worker environment production documents (docs/deploy.md):
 ``DAGSTER_EVENT_BATCH_SIZE``, which makes Dagster store a ranged output's materializations
 as one multi-row INSERT. The levers a platform team can pull are variants: PgBouncer in
 front of the server (:mod:`benchmarks.pgbouncer`), and the optional pooled event storage of
@@ -32,7 +32,7 @@ from benchmarks.pgbouncer import pgbouncer
 
 PRODUCTION_YAML = Path(analytics_assets.__file__).parent / "deploy" / "dagster.yaml"
 SERVER = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
-#: The production run worker's environment (deploy/dagster.yaml, README "Production").
+#: The production run worker's environment (deploy/dagster.yaml, docs/deploy.md).
 RUN_WORKER_ENVIRONMENT = {"DAGSTER_EVENT_BATCH_SIZE": "10000"}
 
 

@@ -19,6 +19,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -70,24 +71,22 @@ class Verdict:
         return f"{self.day}:{'on_time' if self.passed else 'late'}"
 
     def evaluation(self) -> dg.AssetCheckEvaluation:
-        return dg.AssetCheckEvaluation(
-            asset_key=self.asset_key,
-            check_name=CHECK_NAME,
-            passed=self.passed,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata=self.metadata,
-            description=self.description,
-        )
+        """The verdict as the sensor reports it (no run)."""
+        return dg.AssetCheckEvaluation(**self._fields())
 
     def result(self) -> dg.AssetCheckResult:
-        return dg.AssetCheckResult(
-            asset_key=self.asset_key,
-            check_name=CHECK_NAME,
-            passed=self.passed,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata=self.metadata,
-            description=self.description,
-        )
+        """The verdict as the check executed in a run yields it."""
+        return dg.AssetCheckResult(**self._fields())
+
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "asset_key": self.asset_key,
+            "check_name": CHECK_NAME,
+            "passed": self.passed,
+            "severity": dg.AssetCheckSeverity.WARN,
+            "metadata": self.metadata,
+            "description": self.description,
+        }
 
 
 def verdict(
@@ -185,7 +184,7 @@ def build_freshness_sensor(
             if reported.get(key.to_user_string()) != found.state:
                 reported[key.to_user_string()] = found.state
                 events.append(found.evaluation())
-                context.log.info(f"{key.to_user_string()}: {found.description}")
+                context.log.info(f"{key.to_user_string()} {CHECK_NAME}: {found.description}")
         return dg.SensorResult(asset_events=events, cursor=json.dumps(reported, sort_keys=True))
 
     return freshness

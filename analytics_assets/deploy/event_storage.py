@@ -6,7 +6,7 @@ asset. This subclass keeps a small pool instead (one connection kept, more opene
 needed, each checked with a ping before use and recycled hourly), and stores a batch of
 *planned* events as one multi-row INSERT, as dagster-postgres already does for a batch of
 materializations: Dagster hands a ranged run's per-partition events over in batches when
-``DAGSTER_EVENT_BATCH_SIZE`` is set in the run worker's environment (README, "Production").
+``DAGSTER_EVENT_BATCH_SIZE`` is set in the run worker's environment (docs/deploy.md).
 Every event is still one row, so partition statuses (failed days included) are unchanged.
 A table once found is remembered: Dagster asks whether one exists before storing each check
 evaluation, and tables are only ever added (by migrations).
@@ -14,7 +14,7 @@ evaluation, and tables are only ever added (by migrations).
 Not configured by default (``deploy/dagster.yaml`` uses dagster-postgres' own storage,
 what the Helm chart and Dagster+ run): a deployment where every Dagster process (webserver,
 daemon, code servers, run workers) can import this package may name it there, for the gain
-measured in README "Performance", at the price of auditing it at every Dagster upgrade.
+measured in docs/performance.md, at the price of auditing it at every Dagster upgrade.
 """
 
 from __future__ import annotations

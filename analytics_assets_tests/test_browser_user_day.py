@@ -321,7 +321,7 @@ def test_5_the_asset_page_plots_each_days_numbers_and_shows_the_column_schema(de
     page.screenshot(path=SCREENSHOTS / "5_asset_overview.png", full_page=True)
     page.get_by_role("button", name="Plots").click()
     plots = page.get_by_text("When graphing values by partition").locator("..")
-    for number in ("users", "prospects", "clients"):
+    for number in ("users", "prospects", "clients", "table_rows_total", "table_days_present"):
         expect(plots.get_by_text(number, exact=True).first).to_be_visible()
     for run_total in ("rows_written", "days_replaced", "dagster/row_count"):
         expect(page.get_by_text(run_total, exact=True)).to_have_count(0)

@@ -188,12 +188,18 @@ def test_row_counts_are_reported_per_partition_for_the_ui(warehouse):
         for event in result.dagster_result.get_asset_materialization_events()
         for event in [event.materialization]
     }
-    assert metadata == {  # the day's own count only: no run total on any day
+    table = {"table_rows_total": 3, "table_days_present": 2}  # the whole table after the run
+    assert metadata == {  # the day's own count, no run total; the table's size on each day
         # an empty day the table held no row of: nothing to write, so "unchanged"
-        "2024-01-01": {"dagster/row_count": 0, "restated": "unchanged"},
-        "2024-01-02": {"dagster/row_count": 1, "restated": "new"},
-        "2024-01-03": {"dagster/row_count": 2, "restated": "new"},
+        "2024-01-01": {"dagster/row_count": 0, "restated": "unchanged", **table},
+        "2024-01-02": {"dagster/row_count": 1, "restated": "new", **table},
+        "2024-01-03": {"dagster/row_count": 2, "restated": "new", **table},
     }
+    SOURCE["clicks"].append((paris("2024-01-04T08:00"), "d"))
+    later = materialize([ClickExtractor], warehouse, "2024-01-04")
+    (event,) = later.dagster_result.get_asset_materialization_events()
+    grown = {k: v.value for k, v in event.materialization.metadata.items() if k.startswith("table")}
+    assert grown == {"table_rows_total": 4, "table_days_present": 3}  # plotted day by day
 
 
 def test_a_date_aggregated_day_records_its_own_numbers_and_no_run_total(warehouse):
@@ -207,9 +213,12 @@ def test_a_date_aggregated_day_records_its_own_numbers_and_no_run_total(warehous
         for event in result.dagster_result.get_asset_materialization_events()
         if event.asset_key == dg.AssetKey("visits")
     }
+    table = {"table_rows_total": 2, "table_days_present": 2}
     assert metadata == {  # 31 March is the 23-hour day in Paris
-        "2024-03-30": {"visits": 1, "average_basket": 12.5, "hours": 24.0, "restated": "new"},
-        "2024-03-31": {"visits": 2, "average_basket": 12.5, "hours": 23.0, "restated": "new"},
+        "2024-03-30": {"visits": 1, "average_basket": 12.5, "hours": 24.0, "restated": "new"}
+        | table,
+        "2024-03-31": {"visits": 2, "average_basket": 12.5, "hours": 23.0, "restated": "new"}
+        | table,
     }
 
 
@@ -221,7 +230,13 @@ def test_a_null_number_is_left_out_of_its_days_metadata(warehouse):
         for e in result.dagster_result.get_asset_materialization_events()
         if e.asset_key == dg.AssetKey("visits")
     ]
-    assert set(event.materialization.metadata) == {"visits", "hours", "restated"}
+    assert set(event.materialization.metadata) == {
+        "visits",
+        "hours",
+        "restated",
+        "table_rows_total",
+        "table_days_present",
+    }
 
 
 def test_an_empty_day_is_materialized_and_clears_what_was_there(warehouse):

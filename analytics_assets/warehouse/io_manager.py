@@ -13,6 +13,7 @@ metadata (:mod:`analytics_assets.warehouse.restatement`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import dagster as dg
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def add_day_metadata(context: dg.OutputContext, day: dt.date, metadata: dict[str, str]) -> None:
+def add_day_metadata(
+    context: dg.OutputContext, day: dt.date, metadata: Mapping[str, str | int]
+) -> None:
     """Metadata of one day of the output's asset, on that day's materialization only (a
     range run records one materialization per day; output metadata would land on all)."""
     context.step_context.add_asset_metadata(metadata, partition_key=day.isoformat())
@@ -53,9 +56,12 @@ class BigQueryRowsIOManager(dg.ConfigurableIOManager):
             fates = self.warehouse.write_days(obj)
         finally:
             obj.path.unlink(missing_ok=True)
+        # The table as a whole after this run, on each of its days (the asset page shows the
+        # latest; a day's own rows are its dagster/row_count, or its one row's numbers).
+        facts = self.warehouse.table_facts(obj.spec.name)
         for day, fate in fates.items():
             if context.has_asset_partitions:
-                add_day_metadata(context, day, {RESTATED_KEY: fate.value})
+                add_day_metadata(context, day, {RESTATED_KEY: fate.value, **facts})
             if fate is Restated.UNCHANGED:
                 context.log.info(f"{day}: unchanged, not rewritten (BigQuery holds its rows)")
         # Run totals, logged once: as output metadata they would land on every day of the

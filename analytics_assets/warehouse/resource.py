@@ -232,6 +232,17 @@ class BigQueryWarehouse(dg.ConfigurableResource):
             tables.ensure_table(staged.spec)
             return DayReplacer(tables, self.query_config(staged.spec.name)).replace_days(staged)
 
+    def table_facts(self, table: str) -> dict[str, int]:
+        """What ``table`` holds as a whole: its rows and the days that have any (one query;
+        BigQuery's table metadata would be free, but the emulator reports 0 for both)."""
+        table_id = self.table_id(check_identifier(table, "table"))
+        sql = (
+            "SELECT COUNT(*) AS table_rows_total, COUNT(DISTINCT `date`) AS table_days_present "
+            f"FROM `{table_id}`"
+        )
+        (row,) = list(self.run_query(sql, table))
+        return {key: int(value) for key, value in row.items()}
+
     def read_days(
         self, table: str, days: Sequence[Any] | None, columns: Sequence[str] | None = None
     ) -> pd.DataFrame:

@@ -80,6 +80,7 @@ def schedule_owns_newest_day(
 def _busy_days(
     context: dg.SensorEvaluationContext,
     asset_keys: Sequence[dg.AssetKey],
+    partitions: dg.TimeWindowPartitionsDefinition,
     statuses: Mapping[dg.AssetKey, Mapping[str, Status | None]],
 ) -> dict[dg.AssetKey, set[str]]:
     """Days in progress, covered by a run that has not finished (whatever its stored plan
@@ -87,8 +88,7 @@ def _busy_days(
     assert context.repository_def is not None
     graph = context.repository_def.asset_graph
     busy = days_in_unfinished_backfills(context.instance, graph, asset_keys)
-    days = partitions_of(context.repository_def, asset_keys[0])
-    for key, covered in days_of_unfinished_runs(context.instance, asset_keys, days).items():
+    for key, covered in days_of_unfinished_runs(context.instance, asset_keys, partitions).items():
         busy.setdefault(key, set()).update(covered)
     for key, by_day in statuses.items():
         busy.setdefault(key, set()).update(
@@ -220,7 +220,7 @@ def build_catch_up_sensor(
             all_keys,
             asset_families(context, asset_keys),
             statuses,
-            _busy_days(context, asset_keys, statuses),
+            _busy_days(context, asset_keys, partitions, statuses),
             chunk_days=chunk_days,
             retry_blocked=_blocked(retried, held),
             retry_whole=released,

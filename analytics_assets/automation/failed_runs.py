@@ -18,7 +18,7 @@ from typing import Any
 
 import dagster as dg
 
-from analytics_assets.assembly.run_tags import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
+from analytics_assets.assembly.run_tags import run_partition_bounds
 
 #: Error classes that say the code or its configuration is wrong, whatever the day.
 CONFIGURATION_ERRORS = frozenset(
@@ -81,14 +81,6 @@ def _configuration_error(failure: Any) -> str | None:
     return None
 
 
-def _days(tags: dict[str, str]) -> tuple[str, str] | None:
-    if PARTITION_TAG in tags:
-        return tags[PARTITION_TAG], tags[PARTITION_TAG]
-    if RANGE_START_TAG in tags and RANGE_END_TAG in tags:
-        return tags[RANGE_START_TAG], tags[RANGE_END_TAG]
-    return None
-
-
 def recent_failed_runs(
     instance: dg.DagsterInstance, asset_keys: Iterable[dg.AssetKey], now: dt.datetime
 ) -> list[FailedRun]:
@@ -123,7 +115,7 @@ def recent_failed_runs(
     found = []
     for run_id, error in failures.items():
         run = runs.get(run_id)
-        days = _days(dict(run.tags)) if run is not None else None
+        days = run_partition_bounds(run.tags) if run is not None else None
         # a run of a whole job (the daily schedule's) has no asset selection: all of them
         selected = (run.asset_selection or watched) if run is not None else ()
         assets = frozenset(selected) & watched

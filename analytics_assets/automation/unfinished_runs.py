@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import dagster as dg
 
-from analytics_assets.assembly.run_tags import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
+from analytics_assets.assembly.run_tags import run_partition_bounds
 
 UNFINISHED = [
     dg.DagsterRunStatus.NOT_STARTED,
@@ -41,9 +41,7 @@ def days_of_unfinished_runs(
 def _days_of(
     tags: Mapping[str, str], partitions_def: dg.TimeWindowPartitionsDefinition
 ) -> Sequence[str]:
-    if PARTITION_TAG in tags:
-        return [tags[PARTITION_TAG]]
-    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
-    if not (start and end):
+    bounds = run_partition_bounds(tags)
+    if bounds is None:
         return []
-    return partitions_def.get_partition_keys_in_range(dg.PartitionKeyRange(start, end))
+    return partitions_def.get_partition_keys_in_range(dg.PartitionKeyRange(*bounds))
